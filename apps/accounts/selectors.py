@@ -1,0 +1,265 @@
+"""Scoped reads for accounts: every function takes the viewer and returns only what it may see.
+
+An ID outside the viewer's scope behaves exactly like an ID that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from apps.accounts.models import ApiKey, Location, Organization, OrganizationMembership, Tag, User, UserGroup
+from apps.accounts.viewer import Viewer
+from apps.core.errors import NotFound
+from apps.core.timefmt import TimeFormatError, parse_date
+
+
+def parse_id(value: object) -> int | None:
+    """A positive database id from an ``ID``/``String`` argument, or ``None`` when it is not one."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 18:
+        return None
+    number = int(text)
+    return number if number > 0 else None
+
+
+def _none(model):
+    return model.objects.none()
+
+
+def visible_users(viewer: Viewer) -> QuerySet[User]:
+    """Members see their organization's users; a patient sees themselves and their providers."""
+    if not viewer.is_authenticated:
+        return _none(User)
+    if viewer.is_patient:
+        me = viewer.user
+        return User.objects.filter(
+            Q(pk=me.pk) | Q(pk=me.dietitian_id) | Q(team_patients=me, is_patient=False)
+        ).distinct()
+    if not viewer.is_member:
+        return _none(User)
+    return User.objects.filter(organization_id=viewer.organization_id)
+
+
+def visible_patients(viewer: Viewer) -> QuerySet[User]:
+    if not viewer.is_authenticated:
+        return _none(User)
+    if viewer.is_patient:
+        return User.objects.filter(pk=viewer.user_id)
+    if not viewer.is_member:
+        return _none(User)
+    qs = User.objects.filter(organization_id=viewer.organization_id, is_patient=True)
+    if not viewer.has_permission("can_see_all_clients"):
+        qs = qs.filter(Q(dietitian_id=viewer.user_id) | Q(care_team=viewer.user_id)).distinct()
+    return qs
+
+
+def user_get(viewer: Viewer, user_id: object) -> User:
+    pk = parse_id(user_id)
+    user = visible_users(viewer).filter(pk=pk).first() if pk else None
+    if user is None:
+        raise NotFound("User not found.")
+    return user
+
+
+def patient_get(viewer: Viewer, user_id: object) -> User:
+    pk = parse_id(user_id)
+    user = visible_patients(viewer).filter(pk=pk).first() if pk else None
+    if user is None:
+        raise NotFound("Patient not found.")
+    return user
+
+
+def organization_providers(viewer: Viewer) -> QuerySet[User]:
+    """Active providers and staff of the viewer's organization (patients' providers included)."""
+    if not viewer.is_authenticated:
+        return _none(User)
+    return User.objects.filter(
+        organization_id=viewer.organization_id, is_patient=False, membership__active=True
+    )
+
+
+def _keyword_filter(keywords: str) -> Q:
+    """Every whitespace-separated term must match one of id, names, e-mail, dob, record id or NPI."""
+    condition = Q()
+    for term in keywords.split()[:10]:
+        term = term[:100]
+        term_q = (
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(legal_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(record_identifier__icontains=term)
+            | Q(npi__iexact=term)
+        )
+        if term.isdigit() and len(term) <= 18:
+            term_q |= Q(pk=int(term))
+        try:
+            term_q |= Q(dob=parse_date(term))
+        except TimeFormatError:
+            pass
+        condition &= term_q
+    return condition
+
+
+def patients_filter(
+    viewer: Viewer,
+    *,
+    keywords: str | None = None,
+    active_status: str | None = None,
+    group_id: str | None = None,
+    provider_id: str | None = None,
+    limited_to_provider: bool | None = None,
+    show_all_by_default: bool | None = True,
+) -> QuerySet[User]:
+    """The filter shared by ``users`` and ``usersCount``."""
+    qs = visible_patients(viewer)
+    if keywords and keywords.strip():
+        qs = qs.filter(_keyword_filter(keywords))
+    elif show_all_by_default is False:
+        return qs.none()
+    if active_status:
+        status = active_status.strip().lower()
+        if status == "active":
+            qs = qs.filter(active=True)
+        elif status in {"archived", "inactive"}:
+            qs = qs.filter(active=False)
+    if group_id:
+        if str(group_id).strip().lower() in {"none", "0"}:
+            qs = qs.filter(user_group__isnull=True)
+        else:
+            pk = parse_id(group_id)
+            qs = qs.filter(user_group_id=pk) if pk else qs.none()
+    if provider_id and not viewer.is_patient:
+        provider_pk = parse_id(provider_id)
+        provider = organization_providers(viewer).filter(pk=provider_pk).select_related("membership").first()
+        if provider is None:
+            return qs.none()
+        sees_all = provider.membership.can_see_all_clients or provider.organization.owner_id == provider.pk
+        if limited_to_provider or not sees_all:
+            qs = qs.filter(Q(dietitian_id=provider.pk) | Q(care_team=provider.pk))
+    elif limited_to_provider and viewer.is_member:
+        qs = qs.filter(Q(dietitian_id=viewer.user_id) | Q(care_team=viewer.user_id))
+    return qs.distinct() if (provider_id or limited_to_provider) else qs
+
+
+def members_filter(
+    viewer: Viewer, *, keywords: str | None = None, licensed_in_state: str | None = None
+) -> QuerySet[User]:
+    if not viewer.is_member:
+        return _none(User)
+    qs = organization_providers(viewer)
+    if keywords and keywords.strip():
+        qs = qs.filter(_keyword_filter(keywords))
+    if licensed_in_state:
+        qs = qs.filter(membership__licensed_states__icontains=f'"{licensed_in_state.strip().upper()[:2]}"')
+    return qs
+
+
+def organization_get(
+    viewer: Viewer,
+    *,
+    organization_id: object = None,
+    provider_id: object = None,
+    provider_ids: list[object] | None = None,
+    email: str | None = None,
+    for_client: bool | None = None,
+) -> Organization:
+    """The organization the arguments name, if the viewer may see it (its own or a sub-organization)."""
+    if not viewer.is_authenticated:
+        raise NotFound("Organization not found.")
+    own = viewer.user.organization
+    visible = Organization.objects.filter(Q(pk=own.pk) | Q(parent_id=own.pk))
+    org: Organization | None
+    if organization_id not in (None, ""):
+        org = visible.filter(pk=parse_id(organization_id)).first() if parse_id(organization_id) else None
+    elif provider_id not in (None, ""):
+        provider = visible_users(viewer).filter(pk=parse_id(provider_id), is_patient=False).first() \
+            if parse_id(provider_id) else None
+        org = provider.organization if provider else None
+    elif provider_ids:
+        pks = [pk for pk in (parse_id(p) for p in provider_ids) if pk]
+        provider = visible_users(viewer).filter(pk__in=pks, is_patient=False).first()
+        org = provider.organization if provider else None
+    elif email:
+        user = visible_users(viewer).filter(email__iexact=email.strip()).first()
+        org = user.organization if user else None
+    else:
+        org = own  # for_client, or no argument: the caller's own organization
+    if org is None:
+        raise NotFound("Organization not found.")
+    return org
+
+
+def memberships(viewer: Viewer) -> QuerySet[OrganizationMembership]:
+    if not viewer.is_member:
+        return OrganizationMembership.objects.none()
+    return OrganizationMembership.objects.filter(organization_id=viewer.organization_id)
+
+
+def membership_get(viewer: Viewer, membership_id: object) -> OrganizationMembership:
+    pk = parse_id(membership_id)
+    membership = memberships(viewer).select_related("user").filter(pk=pk).first() if pk else None
+    if membership is None:
+        raise NotFound("Organization membership not found.")
+    return membership
+
+
+def groups_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[UserGroup]:
+    if not viewer.is_member:
+        return UserGroup.objects.none()
+    qs = UserGroup.objects.filter(organization_id=viewer.organization_id)
+    if keywords and keywords.strip():
+        qs = qs.filter(name__icontains=keywords.strip()[:100])
+    return qs
+
+
+def group_get(viewer: Viewer, group_id: object) -> UserGroup:
+    pk = parse_id(group_id)
+    group = groups_filter(viewer).filter(pk=pk).first() if pk else None
+    if group is None:
+        raise NotFound("User group not found.")
+    return group
+
+
+def tags_visible(viewer: Viewer) -> QuerySet[Tag]:
+    if not viewer.is_member:
+        return Tag.objects.none()
+    return Tag.objects.filter(organization_id=viewer.organization_id)
+
+
+def tag_get(viewer: Viewer, tag_id: object) -> Tag:
+    pk = parse_id(tag_id)
+    tag = tags_visible(viewer).filter(pk=pk).first() if pk else None
+    if tag is None:
+        raise NotFound("Tag not found.")
+    return tag
+
+
+def locations_visible(viewer: Viewer) -> QuerySet[Location]:
+    if not viewer.is_authenticated:
+        return Location.objects.none()
+    if viewer.is_patient:
+        return Location.objects.filter(user_id=viewer.user_id)
+    return Location.objects.filter(organization_id=viewer.organization_id)
+
+
+def location_get(viewer: Viewer, location_id: object) -> Location:
+    pk = parse_id(location_id)
+    location = locations_visible(viewer).filter(pk=pk).first() if pk else None
+    if location is None:
+        raise NotFound("Location not found.")
+    return location
+
+
+def api_keys_visible(viewer: Viewer) -> QuerySet[ApiKey]:
+    """A user's own live keys; owners and developers also see their organization's."""
+    if not viewer.is_authenticated:
+        return ApiKey.objects.none()
+    qs = ApiKey.objects.filter(revoked_at__isnull=True)
+    if viewer.is_member and (viewer.is_owner or viewer.has_permission("is_developer")):
+        return qs.filter(user__organization_id=viewer.organization_id)
+    return qs.filter(user_id=viewer.user_id)
+
+

@@ -1,0 +1,111 @@
+"""API keys and sign-in sessions. Plain keys and tokens leave the server once, at creation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.authentication import API_KEY_PREFIX, SESSION_PREFIX
+from apps.accounts.models import ApiKey, SessionToken, User
+from apps.accounts.selectors import api_keys_visible, parse_id, visible_users
+from apps.accounts.validation import clean_email
+from apps.accounts.viewer import Viewer
+from apps.core import ratelimit
+from apps.core.crypto import random_token, token_hash
+from apps.core.errors import Collector, Forbidden, NotFound, RateLimited, ValidationFailed
+
+# A fixed hash to compare against when no account matches, so a miss costs as much as a hit.
+_DUMMY_HASH = "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$WjX3jXUQxMG4+M0Ndv0Y1T3vW9Wg7tN3u0iTtgIbqSw"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    plain: str
+    record: ApiKey
+
+
+@transaction.atomic
+def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> IssuedKey:
+    """Anyone may create keys for themselves; owners and developers for users of their organization."""
+    if not viewer.is_authenticated:
+        raise Forbidden()
+    if name is not None and len(name.strip()) > 100:
+        raise ValidationFailed.single("name", "is too long (maximum is 100 characters)")
+    target_pk = parse_id(user_id) if user_id not in (None, "") else viewer.user_id
+    if target_pk is None:
+        raise ValidationFailed.single("user_id", "User not found")
+    if target_pk == viewer.user_id:
+        target = viewer.user
+    else:
+        if not (viewer.is_owner or viewer.has_permission("is_developer")):
+            raise Forbidden("Only the owner or developers can create API keys for other users.")
+        target = visible_users(viewer).filter(pk=target_pk).first()
+        if target is None:
+            raise ValidationFailed.single("user_id", "User not found")
+    plain = random_token(API_KEY_PREFIX, 30)
+    record = ApiKey.objects.create(
+        user=target,
+        created_by=viewer.user,
+        name=(name or "").strip(),
+        key_hash=token_hash(plain),
+        displayable_key=f"{plain[:7]}...{plain[-4:]}",
+    )
+    return IssuedKey(plain, record)
+
+
+@transaction.atomic
+def api_key_delete(viewer: Viewer, *, key_id: object) -> ApiKey:
+    pk = parse_id(key_id)
+    key = api_keys_visible(viewer).filter(pk=pk).first() if pk else None
+    if key is None:
+        raise NotFound("API key not found.")
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    return key
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    user: User
+
+
+def sign_in(*, email: str | None, password: str | None) -> Session:
+    """Checks the password of the active account(s) with this e-mail.
+
+    One e-mail may hold several accounts (one per organization or name); the first
+    whose password matches is signed in. 100 attempts per minute per e-mail.
+    """
+    errors = Collector()
+    address = clean_email(errors, email, required=True)
+    if not password:
+        errors.add("password", "Password can't be blank")
+    errors.raise_if_any()
+    decision = ratelimit.hit("sign_in", token_hash(address), limit=settings.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+                             window_seconds=60)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, "Too many sign-in attempts; try again later.")
+    candidates = list(User.objects.filter(email__iexact=address, active=True).order_by("id")[:20])
+    user = next((u for u in candidates if u.has_usable_password() and u.check_password(password)), None)
+    if user is None:
+        if not candidates:
+            check_password(password, _DUMMY_HASH)
+        raise ValidationFailed.single("password", "Invalid email or password")
+    plain = random_token(SESSION_PREFIX, 30)
+    SessionToken.objects.create(
+        user=user,
+        key_hash=token_hash(plain),
+        expires_at=timezone.now() + dt.timedelta(hours=settings.SESSION_TOKEN_TTL_HOURS),
+    )
+    return Session(plain, user)
+
+
+def sign_out(viewer: Viewer) -> None:
+    """Ends the session the request came with; an API key is not affected (use deleteApiKey)."""
+    if viewer.session_id:
+        SessionToken.objects.filter(pk=viewer.session_id, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -1,0 +1,322 @@
+"""Writes on patient accounts: create, update (by staff, by themselves, in bulk), sign up."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from apps.accounts import mail
+from apps.accounts.models import Organization, User, UserGroup
+from apps.accounts.selectors import (
+    group_get,
+    organization_providers,
+    parse_id,
+    patient_get,
+    visible_patients,
+)
+from apps.accounts.services.common import apply_changes
+from apps.accounts.validation import check_password, check_timezone, clean_email, clean_text
+from apps.accounts.viewer import Viewer
+from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.core.timefmt import TimeFormatError, parse_date
+from webhooks.events import emit
+
+PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "phone_number", "record_identifier", "gender")
+DUPLICATE_MESSAGE = "A patient with this e-mail, first and last name already exists in this organization"
+
+
+def _require_member(viewer: Viewer) -> None:
+    if not viewer.is_member:
+        raise Forbidden("Only providers and staff members can do this.")
+
+
+def _duplicate_exists(organization_id: int, email: str, first: str, last: str, exclude: int | None = None) -> bool:
+    if not email:
+        return False
+    qs = User.objects.annotate(le=Lower("email"), lf=Lower("first_name"), ll=Lower("last_name")).filter(
+        organization_id=organization_id, is_patient=True, le=email.lower(), lf=first.lower(), ll=last.lower()
+    )
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    return qs.exists()
+
+
+def _clean_profile(errors: Collector, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validated profile values among those given (all of them when creating)."""
+    cleaned: dict[str, Any] = {}
+    for name in PROFILE_FIELDS:
+        if name in values:
+            required = name in ("first_name", "last_name") and (creating or values[name] is not None)
+            value = clean_text(errors, name, values[name], required=required)
+            if value is not None:
+                cleaned[name] = value
+        elif creating and name in ("first_name", "last_name"):
+            clean_text(errors, name, None, required=True)
+    if "email" in values and values["email"] is not None:
+        email = clean_email(errors, values["email"])
+        if email is not None:
+            cleaned["email"] = email
+    if "timezone" in values:
+        tz = check_timezone(errors, values["timezone"])
+        if tz is not None:
+            cleaned["timezone"] = tz
+    if "dob" in values and values["dob"] is not None:
+        if values["dob"] == "":
+            cleaned["dob"] = None
+        else:
+            try:
+                cleaned["dob"] = parse_date(values["dob"])
+            except TimeFormatError as error:
+                errors.add("dob", str(error))
+    return cleaned
+
+
+def _provider_for(viewer: Viewer, errors: Collector, dietitian_id: object, field: str = "dietitian_id") -> User | None:
+    if dietitian_id in (None, ""):
+        return viewer.user if viewer.is_member else None
+    pk = parse_id(dietitian_id)
+    provider = organization_providers(viewer).filter(pk=pk).first() if pk else None
+    if provider is None:
+        errors.add(field, "Provider not found")
+    return provider
+
+
+def _group_for(viewer: Viewer, errors: Collector, group_id: object) -> UserGroup | None:
+    if group_id in (None, ""):
+        return None
+    try:
+        return group_get(viewer, group_id)
+    except NotFound:
+        errors.add("user_group_id", "User group not found")
+        return None
+
+
+@transaction.atomic
+def client_create(viewer: Viewer, *, values: Mapping[str, Any]) -> User:
+    """``createClient``: a provider or staff member adds a patient to their organization."""
+    _require_member(viewer)
+    errors = Collector()
+    cleaned = _clean_profile(errors, values, creating=True)
+    skipped_email = bool(values.get("skipped_email"))
+    if not skipped_email and not cleaned.get("email") and "email" not in {m.field for m in errors.messages}:
+        errors.add("email", "Email can't be blank (or set skipped_email)")
+    provider = _provider_for(viewer, errors, values.get("dietitian_id"))
+    group = _group_for(viewer, errors, values.get("user_group_id"))
+    errors.raise_if_any()
+    email = "" if skipped_email and not cleaned.get("email") else cleaned.get("email", "")
+    if _duplicate_exists(viewer.organization_id, email, cleaned["first_name"], cleaned["last_name"]):
+        raise ValidationFailed.single("email", DUPLICATE_MESSAGE)
+    user = User(
+        organization_id=viewer.organization_id,
+        is_patient=True,
+        dietitian=provider,
+        user_group=group,
+        email=email,
+        skipped_email=skipped_email,
+        signup_token=secrets.token_urlsafe(24),
+        **{k: v for k, v in cleaned.items() if k != "email"},
+    )
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # a concurrent create won the uniqueness race
+        raise ValidationFailed.single("email", DUPLICATE_MESSAGE) from error
+    emit("patient.created", user, organization_id=user.organization_id, actor_id=viewer.user_id)
+    if not values.get("dont_send_welcome") and user.email:
+        mail.welcome(user)
+    return user
+
+
+def _apply_patient_changes(viewer: Viewer, user: User, values: Mapping[str, Any], errors: Collector) -> list[str]:
+    cleaned = _clean_profile(errors, values, creating=False)
+    changed_extra: list[str] = []
+    if "dietitian_id" in values and values["dietitian_id"] not in (None, "") and not viewer.is_patient:
+        provider = _provider_for(viewer, errors, values["dietitian_id"])
+        if provider is not None and provider.pk != user.dietitian_id:
+            user.dietitian = provider
+            changed_extra.append("dietitian_id")
+    if values.get("for_changing_groups") or ("user_group_id" in values and values["user_group_id"] is not None):
+        if viewer.is_patient:
+            errors.add("user_group_id", "Patients cannot change their group")
+        else:
+            group = None if values.get("for_changing_groups") else _group_for(viewer, errors, values["user_group_id"])
+            if (group.pk if group else None) != user.user_group_id:
+                user.user_group = group
+                changed_extra.append("user_group_id")
+    if "active" in values and values["active"] is not None:
+        if viewer.is_patient:
+            errors.add("active", "Patients cannot archive their account")
+        elif values["active"] != user.active:
+            user.active = values["active"]
+            changed_extra.append("active")
+    if values.get("password"):
+        check_password(errors, values["password"], user_inputs=[user.email, user.first_name, user.last_name])
+    errors.raise_if_any()
+    changed = apply_changes(user, cleaned, (*PROFILE_FIELDS, "email", "timezone", "dob")) + changed_extra
+    if values.get("password"):
+        user.password = make_password(values["password"])
+        changed.append("password")
+    if {"email", "first_name", "last_name"} & set(changed) and _duplicate_exists(
+        user.organization_id, user.email, user.first_name, user.last_name, exclude=user.pk
+    ):
+        raise ValidationFailed.single("email", DUPLICATE_MESSAGE)
+    return changed
+
+
+def _save_patient(viewer: Viewer, user: User, changed: list[str]) -> User:
+    if not changed:
+        return user
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ValidationFailed.single("email", DUPLICATE_MESSAGE) from error
+    if user.is_patient:
+        # The password is a changed field for the record, but never named to receivers.
+        emit("patient.updated", user, organization_id=user.organization_id, actor_id=viewer.user_id,
+             changed_fields=[f for f in changed if f != "password"] or ["password"])
+    return user
+
+
+@transaction.atomic
+def client_update(viewer: Viewer, *, user_id: object, values: Mapping[str, Any]) -> User:
+    """``updateClient``. E-mail and reminder inputs take precedence over demographic changes:
+    when one is given, only the e-mail is sent and nothing else on the record changes."""
+    _require_member(viewer)
+    if user_id in (None, ""):
+        raise ValidationFailed.single("id", "id is required")
+    user = patient_get(viewer, user_id)
+    if values.get("resend_welcome"):
+        if not user.email:
+            raise ValidationFailed.single("resend_welcome", "This patient has no e-mail address")
+        user.signup_token = secrets.token_urlsafe(24)
+        user.save(update_fields=["signup_token"])
+        mail.welcome(user)
+        return user
+    if values.get("send_form_request_reminder"):
+        if values.get("is_intake_item"):
+            mail.intake_reminder(user)
+        elif values.get("requested_form_completion_id"):
+            mail.form_request_reminder(user, str(values["requested_form_completion_id"])[:32])
+        else:
+            raise ValidationFailed.single(
+                "send_form_request_reminder", "Send is_intake_item or requested_form_completion_id with it"
+            )
+        return user
+    errors = Collector()
+    changed = _apply_patient_changes(viewer, user, values, errors)
+    return _save_patient(viewer, user, changed)
+
+
+@transaction.atomic
+def user_update(viewer: Viewer, *, user_id: object, current_email: str | None, values: Mapping[str, Any]) -> User:
+    """``updateUser``: a patient edits themselves; a member may edit a patient they can see."""
+    if not viewer.is_authenticated:
+        raise Forbidden()
+    if user_id not in (None, ""):
+        user = patient_get(viewer, user_id) if not (parse_id(user_id) == viewer.user_id) else viewer.user
+    elif current_email:
+        user = visible_patients(viewer).filter(email__iexact=current_email.strip()).first()
+        if user is None:
+            raise NotFound("User not found.")
+    else:
+        user = viewer.user
+    user = User.objects.select_for_update().get(pk=user.pk)
+    errors = Collector()
+    changed = _apply_patient_changes(viewer, user, values, errors)
+    return _save_patient(viewer, user, changed)
+
+
+@transaction.atomic
+def clients_bulk_update(
+    viewer: Viewer, *, ids: list[object] | None, user_group_id: object = None, active_status: bool | None = None
+) -> list[User]:
+    """``bulkUpdateClients``: one field at a time; ``user_group_id`` wins over ``active_status``."""
+    _require_member(viewer)
+    if not ids:
+        raise ValidationFailed.single("ids", "ids can't be blank")
+    if len(ids) > 500:
+        raise ValidationFailed.single("ids", "at most 500 patients can be updated at once")
+    pks = [parse_id(i) for i in ids]
+    if None in pks:
+        raise ValidationFailed.single("ids", "every id must be a patient id")
+    users = list(visible_patients(viewer).filter(pk__in=pks).select_for_update(of=("self",)).order_by("id"))
+    if len(users) != len(set(pks)):
+        raise ValidationFailed.single("ids", "Some patients were not found")
+    if user_group_id is not None:
+        errors = Collector()
+        group = _group_for(viewer, errors, user_group_id)
+        errors.raise_if_any()
+        field, value = "user_group_id", (group.pk if group else None)
+    elif active_status is not None:
+        field, value = "active", active_status
+    else:
+        raise ValidationFailed.single("active_status", "Send user_group_id or active_status")
+    for user in users:
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            user.save(update_fields=[field, "updated_at"])
+            emit("patient.updated", user, organization_id=user.organization_id, actor_id=viewer.user_id,
+                 changed_fields=[field])
+    return users
+
+
+@transaction.atomic
+def patient_sign_up(*, values: Mapping[str, Any]) -> User:
+    """``signUp`` (unauthenticated): a patient joins through a provider id or an invite code."""
+    errors = Collector()
+    role = (values.get("role") or "patient").strip().lower()
+    if role != "patient":
+        errors.add("role", "Only patients can sign up here (role must be \"patient\")")
+    cleaned = _clean_profile(errors, values, creating=True)
+    if not values.get("email"):
+        errors.add("email", "Email can't be blank")
+    if not values.get("password"):
+        errors.add("password", "Password can't be blank")
+    else:
+        check_password(errors, values["password"],
+                       user_inputs=[values.get("email"), values.get("first_name"), values.get("last_name")])
+    group: UserGroup | None = None
+    provider: User | None = None
+    invite_code = (values.get("invite_code") or "").strip()
+    if invite_code:
+        group = UserGroup.objects.select_related("organization").filter(invite_code=invite_code[:32]).first()
+        if group is None:
+            errors.add("invite_code", "Invite code is not valid")
+    dietitian_pk = parse_id(values.get("dietitian_id"))
+    if values.get("dietitian_id") not in (None, ""):
+        provider = User.objects.filter(pk=dietitian_pk, is_patient=False, active=True).first() if dietitian_pk else None
+        if provider is None:
+            errors.add("dietitian_id", "Provider not found")
+    if not invite_code and values.get("dietitian_id") in (None, ""):
+        errors.add("dietitian_id", "Send dietitian_id or invite_code")
+    if provider and group and provider.organization_id != group.organization_id:
+        errors.add("invite_code", "Invite code does not belong to this provider's organization")
+    errors.raise_if_any()
+    organization: Organization = provider.organization if provider else group.organization
+    if provider is None:
+        provider = organization.owner
+    if _duplicate_exists(organization.pk, cleaned["email"], cleaned["first_name"], cleaned["last_name"]):
+        raise ValidationFailed.single("email", DUPLICATE_MESSAGE)
+    user = User(
+        organization=organization,
+        is_patient=True,
+        dietitian=provider,
+        user_group=group,
+        email=cleaned["email"],
+        password=make_password(values["password"]),
+        **{k: v for k, v in cleaned.items() if k != "email"},
+    )
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ValidationFailed.single("email", DUPLICATE_MESSAGE) from error
+    emit("patient.created", user, organization_id=organization.pk, actor_id=user.pk)
+    return user

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.accounts.validation import clean_text
+from apps.accounts.viewer import Viewer
+from apps.announcements.models import Announcement
+from apps.announcements.selectors import announcement_get
+from apps.core.errors import Collector, Forbidden
+
+MAX_DESCRIPTION = 10_000
+
+
+def _require_member(viewer: Viewer) -> None:
+    if not viewer.is_member:
+        raise Forbidden("Only providers and staff members can manage announcements.")
+
+
+def _clean(errors: Collector, title: str | None, description: str | None, *, creating: bool) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    if title is not None or creating:
+        value = clean_text(errors, "title", title, required=True)
+        if value is not None:
+            cleaned["title"] = value
+    if description is not None:
+        if len(description) > MAX_DESCRIPTION:
+            errors.add("description", f"is too long (maximum is {MAX_DESCRIPTION} characters)")
+        else:
+            cleaned["description"] = description.strip()
+    errors.raise_if_any()
+    return cleaned
+
+
+@transaction.atomic
+def announcement_create(viewer: Viewer, *, title: str | None, description: str | None) -> Announcement:
+    _require_member(viewer)
+    cleaned = _clean(Collector(), title, description, creating=True)
+    return Announcement.objects.create(organization_id=viewer.organization_id, user=viewer.user, **cleaned)
+
+
+@transaction.atomic
+def announcement_update(viewer: Viewer, *, announcement_id: object, title: str | None,
+                        description: str | None) -> Announcement:
+    _require_member(viewer)
+    announcement = announcement_get(viewer, announcement_id)
+    cleaned = _clean(Collector(), title, description, creating=False)
+    for name, value in cleaned.items():
+        setattr(announcement, name, value)
+    if cleaned:
+        announcement.save()
+    return announcement
+
+
+@transaction.atomic
+def announcement_delete(viewer: Viewer, *, announcement_id: object) -> Announcement:
+    _require_member(viewer)
+    announcement = announcement_get(viewer, announcement_id)
+    deleted_id = announcement.pk
+    announcement.delete()
+    announcement.pk = deleted_id
+    return announcement

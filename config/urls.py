@@ -1,0 +1,11 @@
+from django.urls import path
+
+from apps.core.views import health
+from schema.schema import schema
+from schema.views import GraphQLView
+
+urlpatterns = [
+    path("graphql", GraphQLView.as_view(schema=schema)),
+    path("graphql/", GraphQLView.as_view(schema=schema)),
+    path("api/health", health),
+]

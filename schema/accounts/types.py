@@ -1,0 +1,223 @@
+"""GraphQL types of the accounts domain, named and spelled as the published API spells them."""
+
+from __future__ import annotations
+
+import strawberry
+import strawberry_django
+from django.db.models import Count, Prefetch
+from strawberry import auto
+
+from apps.accounts import models
+from apps.core.timefmt import format_datetime
+
+
+@strawberry_django.type(models.Location, name="Location")
+class LocationType:
+    id: strawberry.ID
+    name: auto
+    line1: auto
+    line2: auto
+    city: auto
+    state: auto
+    zip: auto
+    country: auto
+    npi: auto
+    phone_number: auto
+
+    @strawberry_django.field(only=["user_id"])
+    def user_id(self, root: models.Location) -> strawberry.ID | None:
+        return strawberry.ID(str(root.user_id)) if root.user_id else None
+
+
+@strawberry_django.type(models.Organization, name="Organization")
+class OrganizationType:
+    id: strawberry.ID
+    name: auto
+    phone_number: auto
+    tax_id: auto
+    tax_id_type: auto
+    npi: auto
+    location: LocationType | None
+    parent_id: strawberry.ID | None = strawberry_django.field(field_name="parent_id")
+
+    @strawberry_django.field(only=["created_at"])
+    def created_at(self, root: models.Organization) -> str:
+        return format_datetime(root.created_at)
+
+    @strawberry_django.field(only=["owner_id"])
+    def owner_id(self, root: models.Organization) -> strawberry.ID | None:
+        return strawberry.ID(str(root.owner_id)) if root.owner_id else None
+
+    @strawberry_django.field(prefetch_related=[Prefetch("sub_organizations",
+                                                        queryset=models.Organization.objects.order_by("id"))])
+    def sub_organizations(self, root: models.Organization) -> list[OrganizationType]:
+        return list(root.sub_organizations.all())
+
+
+@strawberry_django.type(models.UserGroup, name="UserGroup")
+class UserGroupType:
+    id: strawberry.ID
+    name: auto
+    invite_code: auto
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the items that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
+
+    @strawberry_django.field(only=["onboarding_flow_id"])
+    def onboarding_flow_id(self, root: models.UserGroup) -> strawberry.ID | None:
+        return strawberry.ID(str(root.onboarding_flow_id)) if root.onboarding_flow_id else None
+
+    @strawberry_django.field(annotate={"_users_count": Count("users")})
+    def users_count(self, root: models.UserGroup) -> int:
+        return getattr(root, "_users_count", None) if hasattr(root, "_users_count") else root.users.count()
+
+    @strawberry_django.field(only=["created_at"])
+    def created_at(self, root: models.UserGroup) -> str:
+        return format_datetime(root.created_at)
+
+
+@strawberry_django.type(models.Tag, name="Tag")
+class TagType:
+    id: strawberry.ID
+    name: auto
+    user: UserType | None
+
+    @strawberry_django.field(
+        prefetch_related=[Prefetch("tagged_users", queryset=models.User.objects.order_by("id"))]
+    )
+    def tagged_users(self, root: models.Tag) -> list[UserType]:
+        return list(root.tagged_users.all())
+
+
+@strawberry_django.type(models.User, name="User")
+class UserType:
+    id: strawberry.ID
+    first_name: auto
+    last_name: auto
+    legal_name: auto
+    email: auto
+    phone_number: auto
+    gender: auto
+    timezone: auto
+    active: auto
+    is_patient: auto
+    record_identifier: auto
+    npi: auto
+    skipped_email: auto
+    organization: OrganizationType
+    user_group: UserGroupType | None
+    dietitian: UserType | None
+    locations: list[LocationType]
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the items that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
+
+    @strawberry_django.field(only=["dob"])
+    def dob(self, root: models.User) -> str | None:
+        return root.dob.isoformat() if root.dob else None
+
+    @strawberry_django.field(only=["first_name", "last_name"])
+    def full_name(self, root: models.User) -> str:
+        return root.full_name
+
+    @strawberry_django.field(only=["first_name", "last_name"])
+    def name(self, root: models.User) -> str:
+        return root.full_name
+
+    @strawberry_django.field(only=["id"])
+    def doc_share_id(self, root: models.User) -> str:
+        return root.doc_share_id
+
+    @strawberry_django.field(only=["dietitian_id"])
+    def dietitian_id(self, root: models.User) -> strawberry.ID | None:
+        return strawberry.ID(str(root.dietitian_id)) if root.dietitian_id else None
+
+    @strawberry_django.field(only=["user_group_id"])
+    def user_group_id(self, root: models.User) -> strawberry.ID | None:
+        return strawberry.ID(str(root.user_group_id)) if root.user_group_id else None
+
+    @strawberry_django.field(only=["organization_id", "is_patient"],
+                             select_related=["organization"])
+    def is_owner(self, root: models.User) -> bool:
+        return not root.is_patient and root.organization.owner_id == root.pk
+
+    @strawberry_django.field(prefetch_related=[Prefetch("tags", queryset=models.Tag.objects.order_by("id"))])
+    def tags(self, root: models.User) -> list[TagType]:
+        return list(root.tags.all())
+
+    @strawberry_django.field(
+        prefetch_related=[Prefetch("care_team", queryset=models.User.objects.order_by("id"))]
+    )
+    def care_team(self, root: models.User) -> list[UserType]:
+        return list(root.care_team.all())
+
+    @strawberry_django.field(select_related=["membership"])
+    def has_api_access(self, root: models.User) -> bool:
+        membership = getattr(root, "membership", None) if not root.is_patient else None
+        return bool(membership and membership.has_api_access)
+
+    @strawberry_django.field(only=["created_at"])
+    def created_at(self, root: models.User) -> str:
+        return format_datetime(root.created_at)
+
+    @strawberry_django.field(only=["updated_at"])
+    def updated_at(self, root: models.User) -> str:
+        return format_datetime(root.updated_at)
+
+    @strawberry_django.field(only=["signup_token", "is_patient"])
+    def set_password_link(self, root: models.User, info: strawberry.Info) -> str | None:
+        """Only providers and staff see a patient's invitation link (never the patient or others)."""
+        viewer = info.context.viewer
+        if not root.is_patient or not root.signup_token or not viewer.is_member:
+            return None
+        return f"/set_password?signup_token={root.signup_token}"
+
+
+@strawberry_django.type(models.OrganizationMembership, name="OrganizationMembership")
+class OrganizationMembershipType:
+    id: strawberry.ID
+    org_role: auto
+    title: auto
+    active: auto
+    qualifications: auto
+    can_add_members: auto
+    can_edit_members: auto
+    is_developer: auto
+    can_see_calendar: auto
+    can_edit_forms: auto
+    can_see_all_clients: auto
+    has_api_access: auto
+    user: UserType
+    organization: OrganizationType
+
+    @strawberry_django.field(only=["licensed_states"])
+    def licensed_states(self, root: models.OrganizationMembership) -> list[str]:
+        return list(root.licensed_states or [])
+
+
+@strawberry_django.type(models.ApiKey, name="ApiKey")
+class ApiKeyType:
+    id: strawberry.ID
+    name: auto
+    displayable_key: auto
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the items that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
+
+    @strawberry_django.field(only=["created_at"])
+    def created_at(self, root: models.ApiKey) -> str:
+        return format_datetime(root.created_at)
+
+    @strawberry_django.field(only=["last_used_at"])
+    def last_used_at(self, root: models.ApiKey) -> str | None:
+        return format_datetime(root.last_used_at)
+
+    @strawberry_django.field(only=["user_id"])
+    def user_id(self, root: models.ApiKey) -> strawberry.ID:
+        return strawberry.ID(str(root.user_id))

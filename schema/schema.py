@@ -1,0 +1,44 @@
+"""The one Strawberry schema. Each domain package under ``schema/`` may export
+``Query``, ``Mutation`` and ``Subscription``; they are merged here."""
+
+from __future__ import annotations
+
+import importlib
+
+from strawberry import Schema
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from schema.errors import ErrorFormatter
+from schema.extensions import AuthenticationGate
+
+DOMAINS = ("accounts", "announcements", "webhooks", "scheduling")
+
+
+def _collect(kind: str) -> tuple[type, ...]:
+    found = []
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"schema.{domain}")
+        except ModuleNotFoundError as error:
+            if error.name != f"schema.{domain}":
+                raise
+            continue
+        if hasattr(module, kind):
+            found.append(getattr(module, kind))
+    return tuple(found)
+
+
+def build_schema() -> Schema:
+    subscriptions = _collect("Subscription")
+    return Schema(
+        query=merge_types("Query", _collect("Query")),
+        mutation=merge_types("Mutation", _collect("Mutation")),
+        subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
+        config=StrawberryConfig(auto_camel_case=False),
+        extensions=[AuthenticationGate, DjangoOptimizerExtension, ErrorFormatter],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,84 @@
+"""``/graphql`` over HTTP, following the GraphQL-over-HTTP specification.
+
+Strawberry's Django view does the parsing and execution; this subclass adds
+authentication, the per-key rate limit, media-type negotiation
+(``application/graphql-response+json`` when accepted) and the status codes
+the specification prescribes for each media type.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cross_web import HTTPException
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from strawberry.django.views import GraphQLView as StrawberryGraphQLView
+from strawberry.django.views import TemporalHttpResponse
+
+from apps.accounts.authentication import credential_from_header, viewer_for_credential
+from apps.accounts.viewer import Viewer
+from apps.core import ratelimit
+from schema.context import Context
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def error_response(status: int, message: str, code: str, media_type: str = JSON, **headers: str) -> HttpResponse:
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}, separators=(",", ":"))
+    response = HttpResponse(body, status=status, content_type=f"{media_type}; charset=utf-8")
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def preferred_media_type(request: HttpRequest) -> str:
+    """``application/graphql-response+json`` when the client lists it, else ``application/json``."""
+    accept = request.headers.get("Accept", "")
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class GraphQLView(StrawberryGraphQLView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        media_type = preferred_media_type(request)
+        if request.method not in ("GET", "POST"):
+            return error_response(405, "GraphQL accepts GET (queries) and POST.", "METHOD_NOT_ALLOWED",
+                                  media_type, Allow="GET, POST")
+        viewer = viewer_for_credential(credential_from_header(request.headers.get("Authorization")))
+        request.viewer = viewer or Viewer.anonymous()
+        if viewer is not None and viewer.api_key_id is not None:
+            decision = ratelimit.hit("api_key", str(viewer.api_key_id),
+                                     limit=settings.RATE_LIMIT_API_KEY_PER_SECOND, window_seconds=1)
+            if not decision.allowed:
+                return error_response(429, "Rate limit exceeded: 250 requests per second per API key.",
+                                      "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
+        request.graphql_media_type = media_type
+        try:
+            return self.run(request=request)
+        except HTTPException as error:
+            status = error.status_code
+            if error.reason == "Unsupported content type":
+                status = 415
+            if error.reason.endswith("are not allowed when using GET"):
+                # GraphQL-over-HTTP: a mutation sent with GET is 405 Method Not Allowed.
+                return error_response(405, "Mutations are only accepted over POST.", "METHOD_NOT_ALLOWED",
+                                      media_type, Allow="POST")
+            return error_response(status, error.reason, "BAD_REQUEST", media_type)
+
+    def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
+        return Context(request=request, response=response, viewer=getattr(request, "viewer", Viewer.anonymous()))
+
+    def create_response(self, response_data: Any, sub_response: TemporalHttpResponse) -> HttpResponse:
+        response = super().create_response(response_data, sub_response)
+        media_type = getattr(self.request, "graphql_media_type", JSON)
+        response["Content-Type"] = f"{media_type}; charset=utf-8"
+        is_request_error = isinstance(response_data, dict) and response_data.get("data") is None
+        if media_type == GRAPHQL_RESPONSE and is_request_error and response.status_code == 200:
+            # Parse and validation failures are request errors: 400 for this media type.
+            response.status_code = 400
+        return response
