@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from apps.accounts.models import (
@@ -117,3 +119,15 @@ def test_schema_check_reports_a_stale_file(tmp_path):
 def test_schema_check_reports_a_missing_file(tmp_path):
     problem = schema_file_problem(tmp_path / "schema.graphql", schema_sdl())
     assert problem is not None and "missing" in problem and "export_schema" in problem
+
+
+def test_readme_documents_every_setting_read_from_the_environment():
+    """The configuration table must grow with config/settings.py."""
+    root = Path(settings.BASE_DIR)
+    source = (root / "config" / "settings.py").read_text(encoding="utf-8")
+    names = set(re.findall(r"""(?:environ\.get|env_bool|env_list|environ\[)\(?\s*["']([A-Z][A-Z0-9_]+)["']""", source))
+    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"} <= names  # the pattern still finds them
+    table = {m for m in re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", (root / "README.md").read_text(encoding="utf-8"),
+                                   re.MULTILINE)}
+    missing = sorted(names - table - {"DJANGO_SETTINGS_MODULE"})
+    assert not missing, f"add these to the configuration table in README.md: {missing}"
