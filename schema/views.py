@@ -67,7 +67,8 @@ class GraphQLView(StrawberryGraphQLView):
             decision = ratelimit.hit("api_key", str(viewer.api_key_id),
                                      limit=settings.RATE_LIMIT_API_KEY_PER_SECOND, window_seconds=1)
             if not decision.allowed:
-                return error_response(429, "Rate limit exceeded: 250 requests per second per API key.",
+                limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
+                return error_response(429, f"Rate limit exceeded: {limit} requests per second per API key.",
                                       "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
         request.graphql_media_type = media_type
         try:
