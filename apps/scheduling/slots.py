@@ -94,12 +94,11 @@ def windows_between(calendar: ProviderCalendar, start: dt.datetime, end: dt.date
     while day <= last:
         for window in calendar.windows:
             if window.applies_on(day):
-                w_start = local_to_utc(day, window.start_time, zone)
-                w_end = local_to_utc(day, window.end_time, zone)
-                if w_end > start and w_start < end:
-                    found.append((w_start, w_end))
+                found.append((local_to_utc(day, window.start_time, zone), local_to_utc(day, window.end_time, zone)))
         day += dt.timedelta(days=1)
-    return _merge(found)
+    # Merge before filtering: a window touching one inside the range extends it, and the
+    # result must not depend on how narrow the range is (the booking re-check uses 1 minute).
+    return [(s, e) for s, e in _merge(found) if e > start and s < end]
 
 
 def _busy_index(calendar: ProviderCalendar) -> tuple[list[dt.datetime], list[dt.datetime]]:
