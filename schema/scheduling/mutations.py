@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import strawberry
 from strawberry import UNSET
 
+from apps.core.errors import NotFound
 from apps.scheduling.services import appointments, availability, checkout, feeds, types
 from schema.context import Info
 from schema.errors import FieldErrorType
 from schema.payloads import attempt, provided
 from schema.permissions import require_member, require_viewer
 from schema.scheduling.types import AppointmentSettingType, AppointmentType, AppointmentTypeType, AvailabilityType
+
+T = TypeVar("T")
 
 # ---- inputs -----------------------------------------------------------------------------
 
@@ -186,6 +192,15 @@ class CalendarFeedPayload:
     messages: list[FieldErrorType] | None = None
 
 
+def _attempt(call: Callable[[], T]) -> tuple[T | None, list[FieldErrorType]]:
+    """Like ``attempt``; an id that is missing or outside the caller's organization also
+    becomes a ``messages`` entry on ``id`` (mutations report bad ids in the payload)."""
+    try:
+        return attempt(call)
+    except NotFound as error:
+        return None, [FieldErrorType(field="id", message=str(error))]
+
+
 def _settings(values: dict) -> dict:
     nested = values.get("appointment_setting")
     if nested is not None:
@@ -200,7 +215,7 @@ class Mutation:
         self, info: Info, input: CreateAppointmentTypeInput | None = None
     ) -> CreateAppointmentTypePayload:
         viewer = require_member(info)
-        item, messages = attempt(lambda: types.appointment_type_create(viewer, values=_settings(provided(input))))
+        item, messages = _attempt(lambda: types.appointment_type_create(viewer, values=_settings(provided(input))))
         return CreateAppointmentTypePayload(appointmentType=item, messages=messages)
 
     @strawberry.mutation
@@ -209,7 +224,7 @@ class Mutation:
     ) -> UpdateAppointmentTypePayload:
         viewer = require_member(info)
         values = _settings(provided(input))
-        item, messages = attempt(lambda: types.appointment_type_update(viewer, type_id=values.pop("id", None),
+        item, messages = _attempt(lambda: types.appointment_type_update(viewer, type_id=values.pop("id", None),
                                                                        values=values))
         return UpdateAppointmentTypePayload(appointmentType=item, messages=messages)
 
@@ -218,7 +233,7 @@ class Mutation:
         self, info: Info, input: DeleteAppointmentTypeInput | None = None
     ) -> DeleteAppointmentTypePayload:
         viewer = require_member(info)
-        item, messages = attempt(lambda: types.appointment_type_delete(viewer, type_id=provided(input).get("id")))
+        item, messages = _attempt(lambda: types.appointment_type_delete(viewer, type_id=provided(input).get("id")))
         return DeleteAppointmentTypePayload(appointmentType=item, messages=messages)
 
     @strawberry.mutation
@@ -226,7 +241,7 @@ class Mutation:
         self, info: Info, input: CreateAppointmentSettingInput | None = None
     ) -> CreateAppointmentSettingPayload:
         viewer = require_member(info)
-        item, messages = attempt(lambda: types.appointment_setting_create(viewer, values=provided(input)))
+        item, messages = _attempt(lambda: types.appointment_setting_create(viewer, values=provided(input)))
         return CreateAppointmentSettingPayload(appointmentSetting=item, messages=messages)
 
     @strawberry.mutation
@@ -235,7 +250,7 @@ class Mutation:
     ) -> UpdateAppointmentSettingPayload:
         viewer = require_member(info)
         values = provided(input)
-        item, messages = attempt(lambda: types.appointment_setting_update(viewer, setting_id=values.pop("id", None),
+        item, messages = _attempt(lambda: types.appointment_setting_update(viewer, setting_id=values.pop("id", None),
                                                                           values=values))
         return UpdateAppointmentSettingPayload(appointmentSetting=item, messages=messages)
 
@@ -244,7 +259,7 @@ class Mutation:
         self, info: Info, input: CreateAvailabilityInput | None = None
     ) -> CreateAvailabilityPayload:
         viewer = require_member(info)
-        item, messages = attempt(lambda: availability.availability_create(viewer, values=provided(input)))
+        item, messages = _attempt(lambda: availability.availability_create(viewer, values=provided(input)))
         return CreateAvailabilityPayload(availability=item, messages=messages)
 
     @strawberry.mutation
@@ -253,7 +268,7 @@ class Mutation:
     ) -> EditAvailabilityPayload:
         viewer = require_member(info)
         values = provided(input)
-        item, messages = attempt(lambda: availability.availability_edit(
+        item, messages = _attempt(lambda: availability.availability_edit(
             viewer, availability_id=values.pop("id", None), values=values))
         return EditAvailabilityPayload(availability=item, messages=messages)
 
@@ -262,7 +277,7 @@ class Mutation:
         self, info: Info, input: DeleteAvailabilityInput | None = None
     ) -> DeleteAvailabilityPayload:
         viewer = require_member(info)
-        item, messages = attempt(lambda: availability.availability_delete(
+        item, messages = _attempt(lambda: availability.availability_delete(
             viewer, availability_id=provided(input).get("id")))
         return DeleteAvailabilityPayload(availability=item, messages=messages)
 
@@ -271,7 +286,7 @@ class Mutation:
         self, info: Info, input: CreateAppointmentInput | None = None
     ) -> CreateAppointmentPayload:
         viewer = require_member(info)
-        item, messages = attempt(lambda: appointments.appointment_create(viewer, values=provided(input)))
+        item, messages = _attempt(lambda: appointments.appointment_create(viewer, values=provided(input)))
         return CreateAppointmentPayload(appointment=item, messages=messages)
 
     @strawberry.mutation(description="Staff change any field; a patient reschedules with client_updating: true.")
@@ -280,7 +295,7 @@ class Mutation:
     ) -> UpdateAppointmentPayload:
         viewer = require_viewer(info)
         values = provided(input)
-        item, messages = attempt(lambda: appointments.appointment_update(
+        item, messages = _attempt(lambda: appointments.appointment_update(
             viewer, appointment_id=values.pop("id", None), values=values))
         return UpdateAppointmentPayload(appointment=item, messages=messages)
 
@@ -290,7 +305,7 @@ class Mutation:
     ) -> DeleteAppointmentPayload:
         viewer = require_viewer(info)
         values = provided(input)
-        item, messages = attempt(lambda: appointments.appointment_delete(
+        item, messages = _attempt(lambda: appointments.appointment_delete(
             viewer, appointment_id=values.get("id"), delete_recurring=values.get("deleteRecurring")))
         return DeleteAppointmentPayload(appointment=item, messages=messages)
 
@@ -300,7 +315,7 @@ class Mutation:
         self, info: Info, input: CompleteCheckoutInput | None = None
     ) -> CompleteCheckoutPayload:
         viewer = info.context.viewer
-        item, messages = attempt(lambda: checkout.complete_checkout(viewer, values=provided(input)))
+        item, messages = _attempt(lambda: checkout.complete_checkout(viewer, values=provided(input)))
         return CompleteCheckoutPayload(appointment=item, messages=messages)
 
     @strawberry.mutation(description="A secret iCalendar URL for a provider's appointments (shown once).")
@@ -308,7 +323,7 @@ class Mutation:
         self, info: Info, input: CalendarFeedInput | None = None
     ) -> CalendarFeedPayload:
         viewer = require_member(info)
-        result, messages = attempt(lambda: feeds.calendar_feed_create(viewer,
+        result, messages = _attempt(lambda: feeds.calendar_feed_create(viewer,
                                                                       provider_id=provided(input).get("provider_id")))
         if result is None:
             return CalendarFeedPayload(messages=messages)
@@ -321,6 +336,6 @@ class Mutation:
         self, info: Info, input: CalendarFeedInput | None = None
     ) -> CalendarFeedPayload:
         viewer = require_member(info)
-        count, messages = attempt(lambda: feeds.calendar_feeds_revoke(viewer,
+        count, messages = _attempt(lambda: feeds.calendar_feeds_revoke(viewer,
                                                                       provider_id=provided(input).get("provider_id")))
         return CalendarFeedPayload(revoked_count=count, messages=messages)

@@ -10,7 +10,7 @@ from django.core import mail
 from apps.accounts.models import User
 from apps.scheduling.models import Appointment
 from tests.conftest import data_of, error_codes
-from tests.scheduling.helpers import appt_type, appointment, settings_for, weekly
+from tests.scheduling.helpers import appointment, appt_type, settings_for, weekly
 from webhooks.models import Event
 
 MONDAY = dt.date(2030, 10, 7)
