@@ -98,7 +98,7 @@ class UpdateClientInput:
     is_intake_item: bool | None = UNSET
     requested_form_completion_id: strawberry.ID | None = UNSET
     appointment_type_credits_attributes: list[
-        Annotated[AppointmentTypeCreditInput, strawberry.lazy("schema.scheduling.types")]
+        Annotated[AppointmentTypeCreditInput, strawberry.lazy("schema.scheduling.types")] | None
     ] | None = UNSET
 
 

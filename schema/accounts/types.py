@@ -7,20 +7,22 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 import strawberry_django
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Now
 from strawberry import auto
 
 from apps.accounts import models
-from apps.core.timefmt import TimeFormatError, format_datetime
+from apps.core.timefmt import TimeFormatError, format_datetime, now
 from apps.scheduling.models import Appointment, AppointmentTypeCredit, active_q
 
 if TYPE_CHECKING:
     from schema.scheduling.types import AppointmentTypeCreditType
 
 
-def _next_appointment_start() -> Subquery:
-    """The start of the user's next active appointment (as client or provider), for annotation."""
-    upcoming = Appointment.objects.filter(active_q(), start__gte=Now()).filter(
+def _next_appointment_start(info: object = None) -> Subquery:
+    """The start of the user's next active appointment (as client or provider), for annotation.
+
+    "Now" is the application clock (not the database's) so it agrees with every other time rule.
+    """
+    upcoming = Appointment.objects.filter(active_q(), start__gte=now()).filter(
         Q(attendee_links__user_id=OuterRef("pk")) | Q(provider_id=OuterRef("pk"))
     )
     return Subquery(upcoming.order_by("start").values("start")[:1])
@@ -183,7 +185,7 @@ class UserType:
     def updated_at(self, root: models.User) -> str:
         return format_datetime(root.updated_at)
 
-    @strawberry_django.field(annotate={"_next_appt_start": _next_appointment_start()}, only=["timezone"],
+    @strawberry_django.field(annotate={"_next_appt_start": _next_appointment_start}, only=["timezone"],
                              description="Start of the next active appointment, like 2021-10-10 10:00:00 -0400.")
     def next_appt_date(self, root: models.User) -> str | None:
         start = getattr(root, "_next_appt_start", None) if hasattr(root, "_next_appt_start") else \

@@ -25,7 +25,7 @@ def apply_credit_attributes(viewer: Viewer, user: User, values: Mapping[str, Any
     if not raw:
         return []
     # GraphQL input objects arrive as attribute holders; plain mappings come from Python callers.
-    items = [item if isinstance(item, Mapping) else vars(item) for item in raw]
+    items = [item if isinstance(item, Mapping) else vars(item) for item in raw if item is not None]
     errors = Collector()
     if len(items) > MAX_ITEMS:
         errors.add(FIELD, f"at most {MAX_ITEMS} entries at once")
