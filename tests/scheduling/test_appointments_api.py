@@ -210,7 +210,8 @@ def test_booking_warnings_conflicts_and_credit_deficits(gql, world, keys):
     warnings = data_of(gql(WARNINGS, base, key=keys["provider"]))["appointmentBookingWarnings"]
     assert warnings == [{"category": "Event Conflicts",
                          "subtitle": "Existing events on the calendar overlap this time. Book it anyway?",
-                         "potential_issues": ["1:1 Session - Jul 11, 12:00 PM EDT", "1:1 Session - Jul 11, 12:30 PM EDT"],
+                         "potential_issues": ["1:1 Session - Jul 11, 12:00 PM EDT",
+                                              "1:1 Session - Jul 11, 12:30 PM EDT"],
                          "potential_issue_ids": [str(a.pk), str(b.pk)]}]
     warnings = data_of(gql(WARNINGS, {**base, "current_appt_id": str(a.pk)}, key=keys["provider"]))
     assert warnings["appointmentBookingWarnings"][0]["potential_issue_ids"] == [str(b.pk)]
