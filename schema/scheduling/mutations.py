@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import strawberry
+from django.conf import settings
 from strawberry import UNSET
 
-from apps.core.errors import NotFound
+from apps.core import ratelimit
+from apps.core.errors import NotFound, RateLimited
 from apps.scheduling.services import appointments, availability, checkout, feeds, types
 from schema.context import Info
 from schema.errors import FieldErrorType
@@ -201,6 +203,16 @@ def _attempt(call: Callable[[], T]) -> tuple[T | None, list[FieldErrorType]]:
         return None, [FieldErrorType(field="id", message=str(error))]
 
 
+def _limit_public_checkout(info: Info) -> None:
+    """Unauthenticated checkouts create patients, so each client address gets a budget per minute."""
+    request = info.context.request
+    address = (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
+    limit = getattr(settings, "RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE", 60)
+    decision = ratelimit.hit("public_checkout", address, limit=limit, window_seconds=60)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, "Too many bookings from this address; try again shortly.")
+
+
 def _settings(values: dict) -> dict:
     nested = values.get("appointment_setting")
     if nested is not None:
@@ -315,6 +327,8 @@ class Mutation:
         self, info: Info, input: CompleteCheckoutInput | None = None
     ) -> CompleteCheckoutPayload:
         viewer = info.context.viewer
+        if not viewer.is_authenticated:
+            _limit_public_checkout(info)
         item, messages = _attempt(lambda: checkout.complete_checkout(viewer, values=provided(input)))
         return CompleteCheckoutPayload(appointment=item, messages=messages)
 

@@ -281,3 +281,14 @@ def test_checkout_confirmation_email_is_sent_by_the_worker(gql, world, booking):
     assert source.run_batch(100) == 1
     assert [m.subject for m in mail.outbox] == ["Appointment confirmed: Initial Consultation"]
     assert mail.outbox[0].to == ["ada@example.com"]
+
+
+def test_public_checkout_is_rate_limited_per_address(gql, world, booking, settings):
+    kind, _ = booking
+    settings.RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE = 2
+    for hour in ("09:00", "10:00"):
+        assert data_of(gql(CHECKOUT, checkout_vars(world, kind, f"2030-10-07 {hour}:00")))["completeCheckout"][
+            "messages"] == []
+    result = gql(CHECKOUT, checkout_vars(world, kind, "2030-10-07 11:00:00"))
+    assert error_codes(result) == ["RATE_LIMITED"]
+    assert Appointment.objects.count() == 2
