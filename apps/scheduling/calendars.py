@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from apps.accounts.models import User
 from apps.core.timefmt import TimeFormatError, get_zone
@@ -69,9 +70,16 @@ def load_calendars(
     rows = Availability.objects.filter(user_id__in=ids, deleted_at__isnull=True, range_start__lte=last_day).exclude(
         is_repeating=False, range_start__lt=first_day
     ).exclude(is_repeating=True, range_end__lt=first_day)
+    zones: dict[str, ZoneInfo] = {}
     for row in rows.values_list("user_id", "is_repeating", "day_of_week", "range_start", "range_end",
-                                "start_time", "end_time"):
-        windows[row[0]].append(Window(*row[1:]))
+                                "start_time", "end_time", "timezone"):
+        name = row[-1]
+        if name not in zones:
+            try:
+                zones[name] = get_zone(name)
+            except TimeFormatError:
+                zones[name] = None  # falls back to the provider's zone
+        windows[row[0]].append(Window(*row[1:-1], zone=zones[name]))
 
     busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {pk: [] for pk in ids}
     appointments = Appointment.objects.filter(

@@ -29,6 +29,9 @@ class Window:
     range_end: dt.date | None
     start_time: dt.time
     end_time: dt.time
+    # The zone the wall-clock times are in (fixed when the window was created); the
+    # provider's current zone when None.
+    zone: ZoneInfo | None = None
 
     def applies_on(self, day: dt.date) -> bool:
         if not self.is_repeating:
@@ -86,16 +89,15 @@ def _merge(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[d
 def windows_between(calendar: ProviderCalendar, start: dt.datetime, end: dt.datetime
                     ) -> list[tuple[dt.datetime, dt.datetime]]:
     """The provider's availability as merged UTC intervals overlapping [start, end)."""
-    zone = calendar.zone
-    first = start.astimezone(zone).date() - dt.timedelta(days=1)
-    last = end.astimezone(zone).date() + dt.timedelta(days=1)
     found: list[tuple[dt.datetime, dt.datetime]] = []
-    day = first
-    while day <= last:
-        for window in calendar.windows:
+    for window in calendar.windows:
+        zone = window.zone or calendar.zone
+        day = start.astimezone(zone).date() - dt.timedelta(days=1)
+        last = end.astimezone(zone).date() + dt.timedelta(days=1)
+        while day <= last:
             if window.applies_on(day):
                 found.append((local_to_utc(day, window.start_time, zone), local_to_utc(day, window.end_time, zone)))
-        day += dt.timedelta(days=1)
+            day += dt.timedelta(days=1)
     # Merge before filtering: a window touching one inside the range extends it, and the
     # result must not depend on how narrow the range is (the booking re-check uses 1 minute).
     return [(s, e) for s, e in _merge(found) if e > start and s < end]

@@ -157,7 +157,7 @@ def test_bad_booking_inputs_get_clear_errors(gql, world, booking):
         assert error_codes(result) in (["BAD_USER_INPUT"], ["NOT_FOUND"]), result
         assert fragment in result["errors"][0]["message"]
     bad = data_of(gql(CHECKOUT, checkout_vars(world, kind, "next tuesday")))["completeCheckout"]
-    assert bad["appointment"] is None and bad["messages"][0]["field"] == "datetime"
+    assert bad["appointment"] is None and bad["messages"][0]["field"] == "date"
     bad = data_of(gql(CHECKOUT, checkout_vars(world, kind, "2030-10-07 09:00:00", contact_type="Carrier pigeon",
                                               email="not-an-email")))["completeCheckout"]
     assert {m["field"] for m in bad["messages"]} == {"contact_type"}

@@ -198,3 +198,35 @@ def test_minimum_advance_and_now_trim_slots(drawn, hours_ahead):
     moment = start + dt.timedelta(hours=hours_ahead % 24)
     for slot in slots_for([calendar], length_minutes=30, range_start=start, range_end=end, now=moment):
         assert slot.start >= moment + dt.timedelta(hours=calendar.minimum_advance_hours)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ZONES, DAYS, st.integers(5, 12), st.integers(1, 8), st.sampled_from([15, 20, 30, 60]),
+       st.sampled_from([15, 30, 60]))
+def test_daytime_windows_keep_wall_clock_hours_on_dst_days(zone, day, start_hour, hours, interval, length):
+    """Daytime rules (DST changes happen at night) give the same local times on transition days."""
+    window = Window(True, (day.weekday() + 1) % 7, dt.date(2030, 1, 1), None, dt.time(start_hour),
+                    dt.time(min(23, start_hour + hours)))
+    calendar = ProviderCalendar(1, zone, [window], interval_minutes=interval)
+    start, end = local_day(day, zone)
+    slots = provider_slots(calendar, length_minutes=length, range_start=start, range_end=end, now=LONG_AGO)
+    opening = dt.datetime.combine(day, window.start_time)
+    closing = dt.datetime.combine(day, window.end_time)
+    expected = []
+    moment = opening
+    while moment + dt.timedelta(minutes=length) <= closing:
+        expected.append(moment)
+        moment += dt.timedelta(minutes=interval)
+    assert [s.start.astimezone(zone).replace(tzinfo=None) for s in slots] == expected
+    # Each slot carries the offset that is in force at that local time.
+    assert all(s.start.astimezone(zone).utcoffset() == e.replace(tzinfo=zone).utcoffset()
+               for s, e in zip(slots, expected, strict=True))
+
+
+def test_window_keeps_the_zone_it_was_created_in():
+    day = dt.date(2030, 10, 7)
+    window = Window(False, 1, day, None, dt.time(9), dt.time(10), zone=NY)
+    calendar = ProviderCalendar(1, KOLKATA, [window], interval_minutes=60)
+    start, end = local_day(day, NY)
+    slots = provider_slots(calendar, length_minutes=60, range_start=start, range_end=end, now=LONG_AGO)
+    assert [s.start for s in slots] == [dt.datetime(2030, 10, 7, 13, tzinfo=UTC)]

@@ -34,9 +34,8 @@ from apps.scheduling.services.appointments import (
     contact_type_for,
     insert_appointment,
     slot_unavailable,
-    start_from,
 )
-from apps.scheduling.services.common import zone_or_error
+from apps.scheduling.services.common import datetime_or_error, zone_or_error
 from apps.scheduling.slots import is_bookable
 from webhooks.events import emit
 
@@ -99,9 +98,11 @@ def complete_checkout(viewer: Viewer, *, values: Mapping[str, Any]) -> Appointme
     contact_type = contact_type_for(errors, appt_type, values.get("contact_type"), required=True)
     default_zone = (viewer.user.timezone if viewer.is_patient else "") or provider_zone(provider).key
     zone = zone_or_error(errors, "timezone", values.get("timezone"), default_zone)
-    start = start_from(errors, {"datetime": values.get("date")}, zone, required=False) if zone else None
+    start = None
     if values.get("date") in (None, ""):
         errors.add("date", "date is required (a slot's date from availableSlotsForRange)")
+    elif zone:
+        start = datetime_or_error(errors, "date", values["date"], zone)
     errors.raise_if_any()
     # The lock that serializes bookings for this provider (see module docstring).
     User.objects.select_for_update().filter(pk=provider.pk).first()
