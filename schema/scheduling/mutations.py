@@ -16,7 +16,7 @@ from schema.context import Info
 from schema.errors import FieldErrorType
 from schema.payloads import attempt, provided
 from schema.permissions import require_member, require_viewer
-from schema.scheduling.types import AppointmentSettingType, AppointmentType, AppointmentTypeType, AvailabilityType
+from schema.scheduling.types import AppointmentObjectType, AppointmentSettingType, AppointmentTypeType, AvailabilityType
 
 T = TypeVar("T")
 
@@ -181,10 +181,10 @@ UpdateAppointmentSettingPayload = _payload("updateAppointmentSettingPayload", "a
 CreateAvailabilityPayload = _payload("createAvailabilityPayload", "availability", AvailabilityType)
 EditAvailabilityPayload = _payload("editAvailabilityPayload", "availability", AvailabilityType)
 DeleteAvailabilityPayload = _payload("deleteAvailabilityPayload", "availability", AvailabilityType)
-CreateAppointmentPayload = _payload("createAppointmentPayload", "appointment", AppointmentType)
-UpdateAppointmentPayload = _payload("updateAppointmentPayload", "appointment", AppointmentType)
-DeleteAppointmentPayload = _payload("deleteAppointmentPayload", "appointment", AppointmentType)
-CompleteCheckoutPayload = _payload("completeCheckoutPayload", "appointment", AppointmentType)
+CreateAppointmentPayload = _payload("createAppointmentPayload", "appointment", AppointmentObjectType)
+UpdateAppointmentPayload = _payload("updateAppointmentPayload", "appointment", AppointmentObjectType)
+DeleteAppointmentPayload = _payload("deleteAppointmentPayload", "appointment", AppointmentObjectType)
+CompleteCheckoutPayload = _payload("completeCheckoutPayload", "appointment", AppointmentObjectType)
 
 
 @strawberry.type(name="calendarFeedPayload")

@@ -14,8 +14,8 @@ from schema.pagination import SortKey, by_id, paginate
 from schema.permissions import require_member, require_viewer
 from schema.scheduling.types import (
     AppointmentBookingWarningType,
+    AppointmentObjectType,
     AppointmentSettingType,
-    AppointmentType,
     AppointmentTypeType,
     AvailabilityType,
     PotentialAppointmentSlot,
@@ -138,7 +138,7 @@ class Query:
     @strawberry.field(description="An appointment; include_deleted also finds deleted ones (staff only).")
     def appointment(  # noqa: N802
         self, info: Info, id: strawberry.ID | None = None, include_deleted: bool | None = None
-    ) -> AppointmentType | None:
+    ) -> AppointmentObjectType | None:
         return selectors.appointment_get(require_viewer(info), id, include_deleted=bool(include_deleted))
 
     @strawberry.field(description="Appointments; not paginated unless should_paginate is true.")
@@ -156,7 +156,7 @@ class Query:
         offset: int | None = None,
         page_size: int | None = None,
         after: str | None = None,
-    ) -> list[AppointmentType]:
+    ) -> list[AppointmentObjectType]:
         viewer = require_viewer(info)
         qs = selectors.appointments_filter(viewer, filter=filter, is_org=is_org, is_active=is_active,
                                            with_all_statuses=with_all_statuses, user_id=user_id,

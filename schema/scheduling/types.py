@@ -219,8 +219,9 @@ class AvailabilityType:
         return list(qs.select_related("user").order_by("start_time", "id"))
 
 
+# The GraphQL ``Appointment``; the Python name keeps it apart from ``AppointmentTypeType``.
 @strawberry_django.type(models.Appointment, name="Appointment")
-class AppointmentType:
+class AppointmentObjectType:
     id: strawberry.ID
     contact_type: auto
     location: auto

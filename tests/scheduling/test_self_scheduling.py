@@ -292,3 +292,22 @@ def test_public_checkout_is_rate_limited_per_address(gql, world, booking, settin
     result = gql(CHECKOUT, checkout_vars(world, kind, "2030-10-07 11:00:00"))
     assert error_codes(result) == ["RATE_LIMITED"]
     assert Appointment.objects.count() == 2
+
+
+def test_a_failing_checkout_step_rolls_the_whole_booking_back(gql, world, booking, monkeypatch):
+    from apps.core.errors import ValidationFailed
+    from apps.scheduling.services import checkout
+
+    kind, _ = booking
+    seen = []
+
+    def decline_card(viewer, appointment, values):
+        seen.append(appointment.pk)
+        raise ValidationFailed.single("payment", "The card was declined")
+
+    monkeypatch.setattr(checkout, "_steps", [decline_card])
+    result = data_of(gql(CHECKOUT, checkout_vars(world, kind, "2030-10-07 09:00:00")))["completeCheckout"]
+    assert result == {"appointment": None, "messages": [{"field": "payment", "message": "The card was declined"}]}
+    assert seen and not Appointment.objects.exists()
+    assert not User.objects.filter(email="ada@example.com").exists()
+    assert not Event.objects.exists()
