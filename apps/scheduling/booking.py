@@ -35,6 +35,7 @@ from apps.scheduling.selectors import (
     member_provider,
     public_provider,
 )
+from apps.scheduling.services.common import MAX_IDS, YEAR_MESSAGE, in_years
 from apps.scheduling.slots import Slot, days_with_slots, slots_for
 
 MAX_RANGE_DAYS = 93
@@ -107,9 +108,12 @@ def _date(value: str | None, name: str, *, required: bool = False) -> dt.date | 
             raise BadUserInput(f"'{name}' is required (YYYY-MM-DD).")
         return None
     try:
-        return parse_date(value)
+        day = parse_date(value)
     except TimeFormatError as error:
         raise BadUserInput(f"'{name}': {error}") from error
+    if not in_years(day):
+        raise BadUserInput(f"'{name}' {YEAR_MESSAGE}.")
+    return day
 
 
 def slots_in_range(scope: BookingScope, first: dt.date, last: dt.date) -> list[Slot]:
@@ -236,6 +240,8 @@ def booking_warnings(
         clock = parse_clock(time or "")
     except TimeFormatError as error:
         raise BadUserInput(str(error)) from error
+    if not in_years(day):
+        raise BadUserInput(f"'date' {YEAR_MESSAGE}.")
     first = dt.datetime.combine(day, clock).replace(tzinfo=zone).astimezone(dt.UTC)
     starts = occurrences(first, zone, is_repeating=is_repeating, repeat_interval=repeat_interval,
                          repeat_times=repeat_times)
@@ -261,10 +267,14 @@ def booking_warnings(
 
 def _conflicts(viewer: Viewer, provider: User, additional_provider_ids: str | None, starts: list[dt.datetime],
                length: int, current_appt_id: object, recurring_appt_id: object) -> list[Appointment]:
-    provider_pks = {provider.pk}
-    for part in (additional_provider_ids or "").split(","):
-        if part.strip():
-            provider_pks.add(member_provider(viewer, part.strip()).pk)
+    extra_ids = [parse_id(p) for p in (additional_provider_ids or "").split(",") if p.strip()]
+    if None in extra_ids or len(extra_ids) > MAX_IDS:
+        raise BadUserInput(f"'additional_provider_ids' must be at most {MAX_IDS} comma-separated provider ids.")
+    found = set(active_providers().filter(organization_id=viewer.organization_id, pk__in=extra_ids)
+                .values_list("pk", flat=True))
+    if len(found) != len(set(extra_ids)):
+        raise NotFound("Provider not found.")
+    provider_pks = {provider.pk, *found}
     span = dt.timedelta(minutes=length)
     overlap = Q()
     for start in starts:
@@ -299,8 +309,8 @@ def credit_balances(appt_type: AppointmentType, user_ids: list[int]) -> dict[int
 
 def _credit_deficits(viewer: Viewer, appt_type: AppointmentType, attendee_ids: str, needed: int) -> list[User]:
     pks = [parse_id(p) for p in attendee_ids.split(",") if p.strip()]
-    if None in pks:
-        raise BadUserInput("'attendee_ids' must be comma-separated client ids.")
+    if None in pks or len(pks) > MAX_IDS:
+        raise BadUserInput(f"'attendee_ids' must be at most {MAX_IDS} comma-separated client ids.")
     clients = list(visible_patients(viewer).filter(pk__in=pks).order_by("id"))
     if len(clients) != len(set(pks)):
         raise NotFound("Client not found.")

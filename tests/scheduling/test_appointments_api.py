@@ -272,3 +272,29 @@ def test_next_appt_date_on_user_without_n_plus_one(gql, world, keys, count_queri
     _, small = count_queries(lambda: data_of(gql(query, {"n": 1}, key=keys["provider"])))
     _, large = count_queries(lambda: data_of(gql(query, {"n": 3}, key=keys["provider"])))
     assert small == large
+
+
+def test_extreme_inputs_get_messages_not_errors(gql, world, keys):
+    kind = appt_type(world.org)
+    cases = [
+        {"datetime": "9999-12-31T23:59:00"},
+        {"datetime": "0001-01-01 00:00:00"},
+        {"datetime": "2030-01-01T10:00:00+99:00"},
+        {"datetime": "2030-10-07 09:00:00", "attendee_ids": ",".join(str(n) for n in range(1, 500))},
+        {"datetime": "2030-10-07 09:00:00", "is_repeating": True, "repeat_interval": "Hourly", "repeat_times": 10 ** 6},
+    ]
+    for extra in cases:
+        variables = {"appointment_type_id": str(kind.pk), "contact_type": "In Person", **extra}
+        result = data_of(gql(CREATE, variables, key=keys["provider"]))["createAppointment"]
+        assert result["appointment"] is None and result["messages"], extra
+    assert Appointment.objects.count() == 0
+    slots = """query($p: String, $t: String, $d: String) { availableSlotsForRange(provider_id: $p, appt_type_id: $t,
+      start_date: $d, end_date: $d) { date } }"""
+    for day in ("9999-12-31", "0001-01-01", "2030-02-29"):
+        result = gql(slots, {"p": str(world.provider.pk), "t": str(kind.pk), "d": day}, key=keys["provider"])
+        assert error_codes(result) == ["BAD_USER_INPUT"], result
+    for extra in ({"date": "December 31, 9999"}, {"additional_provider_ids": "1,x"},
+                  {"attendee_ids": ",".join(str(n) for n in range(1, 200))}):
+        variables = {"appointment_type_id": str(kind.pk), "provider_id": str(world.provider.pk),
+                     "date": "July 11, 2030", "time": "12 00", **extra}
+        assert error_codes(gql(WARNINGS, variables, key=keys["provider"])) == ["BAD_USER_INPUT"], extra

@@ -11,6 +11,15 @@ from apps.core.errors import Collector, Forbidden
 from apps.core.timefmt import TimeFormatError, get_zone, parse_clock, parse_date, parse_datetime
 from apps.scheduling.selectors import active_providers
 
+# Calendar arithmetic near year 1 or 9999 overflows; nothing real is booked outside this.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+YEAR_MESSAGE = f"must be between the years {FIRST_YEAR} and {LAST_YEAR}"
+MAX_IDS = 100
+
+
+def in_years(value: dt.date) -> bool:
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
 
 def require_member(viewer: Viewer) -> None:
     if not viewer.is_member:
@@ -46,10 +55,14 @@ def date_or_error(errors: Collector, field: str, value: str | None, *, required:
             errors.add(field, f"{field} is required, like August 16, 2022")
         return None
     try:
-        return parse_date(value)
+        day = parse_date(value)
     except TimeFormatError as error:
         errors.add(field, str(error))
         return None
+    if not in_years(day):
+        errors.add(field, YEAR_MESSAGE)
+        return None
+    return day
 
 
 def clock_or_error(errors: Collector, field: str, value: str | None, *, required: bool = False) -> dt.time | None:
@@ -66,10 +79,14 @@ def clock_or_error(errors: Collector, field: str, value: str | None, *, required
 
 def datetime_or_error(errors: Collector, field: str, value: str | None, zone) -> dt.datetime | None:
     try:
-        return parse_datetime(value, zone)
-    except TimeFormatError as error:
-        errors.add(field, str(error))
+        moment = parse_datetime(value, zone)
+    except (TimeFormatError, OverflowError) as error:
+        errors.add(field, str(error) if isinstance(error, TimeFormatError) else YEAR_MESSAGE)
         return None
+    if not in_years(moment):
+        errors.add(field, YEAR_MESSAGE)
+        return None
+    return moment
 
 
 def org_provider(viewer: Viewer, errors: Collector, field: str, value: object) -> User | None:
@@ -90,4 +107,7 @@ def id_list(value: object) -> list[int | None]:
     """Comma-separated ids (``"1,2"``) as parsed ids; None marks an entry that is not an id."""
     if value in (None, ""):
         return []
-    return [parse_id(part) for part in str(value).split(",") if part.strip()]
+    parts = [part for part in str(value).split(",") if part.strip()]
+    if len(parts) > MAX_IDS:
+        return [None]  # reported by the caller like any other malformed list
+    return [parse_id(part) for part in parts]
