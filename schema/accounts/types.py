@@ -188,8 +188,11 @@ class UserType:
     @strawberry_django.field(annotate={"_next_appt_start": _next_appointment_start}, only=["timezone"],
                              description="Start of the next active appointment, like 2021-10-10 10:00:00 -0400.")
     def next_appt_date(self, root: models.User) -> str | None:
-        start = getattr(root, "_next_appt_start", None) if hasattr(root, "_next_appt_start") else \
-            models.User.objects.annotate(s=_next_appointment_start()).values_list("s", flat=True).get(pk=root.pk)
+        if hasattr(root, "_next_appt_start"):
+            start = root._next_appt_start
+        else:  # a user loaded outside the optimizer (currentUser, user(id:)): one query
+            start = models.User.objects.annotate(s=_next_appointment_start()).values_list("s", flat=True).get(
+                pk=root.pk)
         try:
             return format_datetime(start, root.timezone or "UTC")
         except TimeFormatError:
