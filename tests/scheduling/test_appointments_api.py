@@ -298,3 +298,21 @@ def test_extreme_inputs_get_messages_not_errors(gql, world, keys):
         variables = {"appointment_type_id": str(kind.pk), "provider_id": str(world.provider.pk),
                      "date": "July 11, 2030", "time": "12 00", **extra}
         assert error_codes(gql(WARNINGS, variables, key=keys["provider"])) == ["BAD_USER_INPUT"], extra
+
+
+def test_warnings_ignore_the_series_being_rescheduled(gql, world, keys):
+    kind = appt_type(world.org, name="Weekly check-in", length=30)
+    created = data_of(gql(CREATE, {"user_id": str(world.patients[0].pk), "appointment_type_id": str(kind.pk),
+                                   "contact_type": "In Person", "datetime": "2030-09-02 10:00:00",
+                                   "timezone": "America/New_York", "is_repeating": True,
+                                   "repeat_interval": "Biweekly", "repeat_times": 3},
+                          key=keys["provider"]))["createAppointment"]
+    series_id = created["appointment"]["recurring_appt_id"]
+    base = {"appointment_type_id": str(kind.pk), "provider_id": str(world.provider.pk), "date": "September 2, 2030",
+            "time": "10 00", "timezone": "America/New_York", "is_repeating": True, "repeat_interval": "Biweekly",
+            "repeat_times": 3}
+    conflicts = data_of(gql(WARNINGS, base, key=keys["provider"]))["appointmentBookingWarnings"]
+    assert len(conflicts[0]["potential_issue_ids"]) == 3
+    assert conflicts[0]["potential_issues"][2] == "Weekly check-in - Sep 30, 10:00 AM EDT"
+    ignored = data_of(gql(WARNINGS, {**base, "recurring_appt_id": series_id}, key=keys["provider"]))
+    assert ignored["appointmentBookingWarnings"] == []
