@@ -92,11 +92,15 @@ class AppointmentTypeType:
     bookable_without_group: auto
     specific_groups: auto
     is_waitlist_enabled: auto
-    user_group: UserGroupType | None
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root: models.AppointmentType) -> str | None:
         return getattr(root, "cursor", None)
+
+    @strawberry_django.field(select_related=["user_group"],
+                             description="The client group joined after booking (staff only).")
+    def user_group(self, root: models.AppointmentType, info: strawberry.Info) -> UserGroupType | None:
+        return root.user_group if info.context.viewer.is_member else None
 
     @strawberry_django.field(only=["contact_type_overrides"])
     def available_contact_types(self, root: models.AppointmentType) -> list[str]:
@@ -118,8 +122,10 @@ class AppointmentTypeType:
         return root.specific_groups and not root.bookable_without_group
 
     @strawberry_django.field(only=["user_group_id"])
-    def user_group_id(self, root: models.AppointmentType) -> strawberry.ID | None:
-        return strawberry.ID(str(root.user_group_id)) if root.user_group_id else None
+    def user_group_id(self, root: models.AppointmentType, info: strawberry.Info) -> strawberry.ID | None:
+        if not info.context.viewer.is_member or not root.user_group_id:
+            return None
+        return strawberry.ID(str(root.user_group_id))
 
     @strawberry_django.field(only=["deleted_at"])
     def is_deleted(self, root: models.AppointmentType) -> bool:
@@ -227,7 +233,6 @@ class AppointmentObjectType:
     location: auto
     is_group: auto
     provider: UserType
-    user: UserType | None
     appointment_type: AppointmentTypeType | None
 
     @strawberry_django.field(disable_optimization=True)
@@ -287,9 +292,15 @@ class AppointmentObjectType:
     def updated_at(self, root: models.Appointment) -> str:
         return format_datetime(root.updated_at)
 
+    # An unauthenticated checkout matches clients by e-mail and name, so its answer must not
+    # reveal who the client is: anonymous callers get no user or attendees back.
+    @strawberry_django.field(select_related=["user"])
+    def user(self, root: models.Appointment, info: strawberry.Info) -> UserType | None:
+        return root.user if info.context.viewer.is_authenticated else None
+
     @strawberry_django.field(prefetch_related=[Prefetch("attendees", queryset=User.objects.order_by("id"))])
-    def attendees(self, root: models.Appointment) -> list[UserType]:
-        return list(root.attendees.all())
+    def attendees(self, root: models.Appointment, info: strawberry.Info) -> list[UserType]:
+        return list(root.attendees.all()) if info.context.viewer.is_authenticated else []
 
     @strawberry_django.field(
         prefetch_related=[Prefetch("additional_providers", queryset=User.objects.order_by("id"))],

@@ -311,3 +311,37 @@ def test_a_failing_checkout_step_rolls_the_whole_booking_back(gql, world, bookin
     assert seen and not Appointment.objects.exists()
     assert not User.objects.filter(email="ada@example.com").exists()
     assert not Event.objects.exists()
+
+
+def test_anonymous_answers_reveal_no_client_or_group_details(gql, world, booking):
+    from apps.accounts.models import UserGroup
+
+    kind, _ = booking
+    group = UserGroup.objects.create(organization=world.org, name="VIP")
+    kind.user_group = group
+    kind.save()
+    existing = world.patients[0]
+    existing.dob = dt.date(1950, 1, 2)
+    existing.save()
+    # Knowing a client's e-mail and name books for them, but reads nothing about them.
+    query = """mutation($appointment_type_id: String, $contact_type: String, $date: String, $first_name: String,
+      $last_name: String, $email: String, $provider_id: String) {
+      completeCheckout(input: {appointment_type_id: $appointment_type_id, contact_type: $contact_type, date: $date,
+        first_name: $first_name, last_name: $last_name, email: $email, provider_id: $provider_id}) {
+        appointment { id user { id dob email } attendees { id dob } appointment_type { user_group { invite_code } } }
+        messages { field message }
+      }
+    }"""
+    variables = {"appointment_type_id": str(kind.pk), "contact_type": "In Person", "date": "2030-10-07 09:00:00",
+                 "first_name": existing.first_name, "last_name": existing.last_name, "email": existing.email,
+                 "provider_id": str(world.provider.pk)}
+    booked = data_of(gql(query, variables))["completeCheckout"]
+    assert booked["messages"] == []
+    assert booked["appointment"]["user"] is None and booked["appointment"]["attendees"] == []
+    assert booked["appointment"]["appointment_type"]["user_group"] is None
+    assert Appointment.objects.get(pk=booked["appointment"]["id"]).user_id == existing.pk
+    existing.refresh_from_db()
+    assert existing.user_group_id == group.pk  # joined the type's group after booking
+    listed = data_of(gql("query($p: String) { appointmentTypes(provider_id: $p) { id user_group_id "
+                         "user_group { invite_code } } }", {"p": str(world.provider.pk)}))["appointmentTypes"]
+    assert listed == [{"id": str(kind.pk), "user_group_id": None, "user_group": None}]
