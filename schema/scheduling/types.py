@@ -293,14 +293,22 @@ class AppointmentObjectType:
         return format_datetime(root.updated_at)
 
     # An unauthenticated checkout matches clients by e-mail and name, so its answer must not
-    # reveal who the client is: anonymous callers get no user or attendees back.
+    # reveal who the client is: anonymous callers get no user or attendees back. A patient in
+    # a group appointment sees only themselves among the attendees.
     @strawberry_django.field(select_related=["user"])
     def user(self, root: models.Appointment, info: strawberry.Info) -> UserType | None:
-        return root.user if info.context.viewer.is_authenticated else None
+        viewer = info.context.viewer
+        if not viewer.is_authenticated or (viewer.is_patient and root.user_id != viewer.user_id):
+            return None
+        return root.user
 
     @strawberry_django.field(prefetch_related=[Prefetch("attendees", queryset=User.objects.order_by("id"))])
     def attendees(self, root: models.Appointment, info: strawberry.Info) -> list[UserType]:
-        return list(root.attendees.all()) if info.context.viewer.is_authenticated else []
+        viewer = info.context.viewer
+        if not viewer.is_authenticated:
+            return []
+        people = list(root.attendees.all())
+        return [p for p in people if p.pk == viewer.user_id] if viewer.is_patient else people
 
     @strawberry_django.field(
         prefetch_related=[Prefetch("additional_providers", queryset=User.objects.order_by("id"))],

@@ -316,3 +316,15 @@ def test_warnings_ignore_the_series_being_rescheduled(gql, world, keys):
     assert conflicts[0]["potential_issues"][2] == "Weekly check-in - Sep 30, 10:00 AM EDT"
     ignored = data_of(gql(WARNINGS, {**base, "recurring_appt_id": series_id}, key=keys["provider"]))
     assert ignored["appointmentBookingWarnings"] == []
+
+
+def test_patient_sees_only_themselves_in_a_group(gql, world, keys):
+    kind = appt_type(world.org, name="Group class", is_group=True)
+    created = data_of(gql(CREATE, {"appointment_type_id": str(kind.pk), "contact_type": "In Person",
+                                   "attendee_ids": ",".join(str(p.pk) for p in world.patients),
+                                   "datetime": "2030-03-03 09:00:00"}, key=keys["provider"]))["createAppointment"]
+    query = "query($id: ID) { appointment(id: $id) { user { id } attendees { id } } }"
+    mine = data_of(gql(query, {"id": created["appointment"]["id"]}, key=keys["patient"]))["appointment"]
+    assert mine == {"user": None, "attendees": [{"id": str(world.patients[0].pk)}]}
+    staff = data_of(gql(query, {"id": created["appointment"]["id"]}, key=keys["staff"]))["appointment"]
+    assert len(staff["attendees"]) == 3
