@@ -19,7 +19,9 @@ from apps.accounts.viewer import Viewer
 from apps.core.errors import BadUserInput, NotFound
 from apps.core.timefmt import TimeFormatError, now, parse_date
 from apps.scheduling.models import (
+    CANCELLED,
     INACTIVE_STATUSES,
+    RESCHEDULED,
     Appointment,
     AppointmentSetting,
     AppointmentType,
@@ -344,7 +346,7 @@ def appointments_filter(
     elif is_active:
         qs = qs.filter(active_q())
     else:
-        qs = qs.exclude(pm_status__in=("Cancelled", "Re-Scheduled"))
+        qs = qs.exclude(pm_status__in=(CANCELLED, RESCHEDULED))
     return qs.distinct()
 
 
