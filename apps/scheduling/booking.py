@@ -19,6 +19,7 @@ from apps.accounts.viewer import Viewer
 from apps.core.errors import BadUserInput, NotFound
 from apps.core.timefmt import TimeFormatError, get_zone, now, parse_clock, parse_date
 from apps.scheduling.calendars import load_calendars, provider_zone
+from apps.scheduling.limits import MAX_IDS, YEAR_MESSAGE, in_years
 from apps.scheduling.models import (
     Appointment,
     AppointmentProvider,
@@ -35,7 +36,6 @@ from apps.scheduling.selectors import (
     member_provider,
     public_provider,
 )
-from apps.scheduling.services.common import MAX_IDS, YEAR_MESSAGE, in_years
 from apps.scheduling.slots import Slot, days_with_slots, slots_for
 
 MAX_RANGE_DAYS = 93

@@ -9,16 +9,8 @@ from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, Forbidden
 from apps.core.timefmt import TimeFormatError, get_zone, parse_clock, parse_date, parse_datetime
+from apps.scheduling.limits import MAX_IDS, YEAR_MESSAGE, in_years
 from apps.scheduling.selectors import active_providers
-
-# Calendar arithmetic near year 1 or 9999 overflows; nothing real is booked outside this.
-FIRST_YEAR, LAST_YEAR = 1970, 2200
-YEAR_MESSAGE = f"must be between the years {FIRST_YEAR} and {LAST_YEAR}"
-MAX_IDS = 100
-
-
-def in_years(value: dt.date) -> bool:
-    return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
 def require_member(viewer: Viewer) -> None:
