@@ -6,7 +6,7 @@ import strawberry
 
 from apps.core.errors import BadUserInput
 from apps.core.timefmt import format_datetime
-from apps.scheduling import booking, selectors
+from apps.scheduling import booking, booking_warnings, selectors
 from apps.scheduling.models import CONTACT_TYPES
 from apps.scheduling.slots import Slot
 from schema.context import Info
@@ -197,7 +197,7 @@ class Query:
         repeat_interval: str | None = None,
         repeat_times: int | None = None,
     ) -> list[AppointmentBookingWarningType]:
-        warnings = booking.booking_warnings(
+        warnings = booking_warnings.booking_warnings(
             require_member(info), provider_id=provider_id, date=date, time=time, timezone=timezone,
             appointment_type_id=appointment_type_id, length_in_minutes=length_in_minutes,
             attendee_ids=attendee_ids, additional_provider_ids=additional_provider_ids,

@@ -14,7 +14,6 @@ from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, Forbidden, ValidationFailed
 from apps.core.timefmt import now
 from apps.scheduling import notifications
-from apps.scheduling.booking import MAX_REPEAT_TIMES, occurrences
 from apps.scheduling.calendars import load_calendars, provider_zone
 from apps.scheduling.models import (
     CANCELLED,
@@ -27,6 +26,7 @@ from apps.scheduling.models import (
     AppointmentType,
     RecurringAppointment,
 )
+from apps.scheduling.recurrence import MAX_REPEAT_TIMES, occurrences
 from apps.scheduling.selectors import appointment_get
 from apps.scheduling.services.common import (
     clock_or_error,
