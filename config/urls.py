@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from apps.core.views import health
 from schema.schema import schema
@@ -8,4 +8,5 @@ urlpatterns = [
     path("graphql", GraphQLView.as_view(schema=schema)),
     path("graphql/", GraphQLView.as_view(schema=schema)),
     path("api/health", health),
+    path("", include("apps.scheduling.urls")),
 ]

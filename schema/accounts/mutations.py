@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 from strawberry import UNSET
 
@@ -18,6 +20,9 @@ from schema.context import Info
 from schema.errors import FieldErrorType
 from schema.payloads import attempt, provided
 from schema.permissions import require_member, require_viewer
+
+if TYPE_CHECKING:
+    from schema.scheduling.types import AppointmentTypeCreditInput
 
 # ---- inputs -----------------------------------------------------------------------------
 
@@ -92,6 +97,9 @@ class UpdateClientInput:
     send_form_request_reminder: bool | None = UNSET
     is_intake_item: bool | None = UNSET
     requested_form_completion_id: strawberry.ID | None = UNSET
+    appointment_type_credits_attributes: list[
+        Annotated[AppointmentTypeCreditInput, strawberry.lazy("schema.scheduling.types")] | None
+    ] | None = UNSET
 
 
 @strawberry.input(name="bulkUpdateClientsInput")

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 import strawberry_django
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from strawberry import auto
 
 from apps.accounts import models
-from apps.core.timefmt import format_datetime
+from apps.core.timefmt import TimeFormatError, format_datetime, now
+from apps.scheduling.models import Appointment, AppointmentTypeCredit, active_q
+
+if TYPE_CHECKING:
+    from schema.scheduling.types import AppointmentTypeCreditType
+
+
+def _next_appointment_start(info: object = None) -> Subquery:
+    """The start of the user's next active appointment (as client or provider), for annotation.
+
+    "Now" is the application clock (not the database's) so it agrees with every other time rule.
+    """
+    upcoming = Appointment.objects.filter(active_q(), start__gte=now()).filter(
+        Q(attendee_links__user_id=OuterRef("pk")) | Q(provider_id=OuterRef("pk"))
+    )
+    return Subquery(upcoming.order_by("start").values("start")[:1])
 
 
 @strawberry_django.type(models.Location, name="Location")
@@ -167,6 +184,31 @@ class UserType:
     @strawberry_django.field(only=["updated_at"])
     def updated_at(self, root: models.User) -> str:
         return format_datetime(root.updated_at)
+
+    @strawberry_django.field(annotate={"_next_appt_start": _next_appointment_start}, only=["timezone"],
+                             description="Start of the next active appointment, like 2021-10-10 10:00:00 -0400.")
+    def next_appt_date(self, root: models.User) -> str | None:
+        if hasattr(root, "_next_appt_start"):
+            start = root._next_appt_start
+        else:  # a user loaded outside the optimizer (currentUser, user(id:)): one query
+            start = models.User.objects.annotate(s=_next_appointment_start()).values_list("s", flat=True).get(
+                pk=root.pk)
+        try:
+            return format_datetime(start, root.timezone or "UTC")
+        except TimeFormatError:
+            return format_datetime(start)
+
+    @strawberry_django.field(description="No avatar storage exists yet, so this is always null.")
+    def avatar_url(self, root: models.User) -> str | None:
+        return None
+
+    @strawberry_django.field(
+        prefetch_related=[Prefetch("appointment_type_credits", queryset=AppointmentTypeCredit.objects.order_by("id"))]
+    )
+    def appointment_type_credits(
+        self, root: models.User
+    ) -> list[Annotated[AppointmentTypeCreditType, strawberry.lazy("schema.scheduling.types")]]:
+        return list(root.appointment_type_credits.all())
 
     @strawberry_django.field(only=["signup_token", "is_patient"])
     def set_password_link(self, root: models.User, info: strawberry.Info) -> str | None:

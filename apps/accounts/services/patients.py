@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -28,6 +28,17 @@ from webhooks.events import emit
 
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "phone_number", "record_identifier", "gender")
 DUPLICATE_MESSAGE = "A patient with this e-mail, first and last name already exists in this organization"
+
+# Other apps handle their own updateClient inputs (e.g. scheduling's appointment type
+# credits) without this module importing them: a hook runs inside the update's
+# transaction, may raise ValidationFailed, and returns the field names it changed.
+ClientUpdateHook = Callable[[Viewer, User, Mapping[str, Any]], list[str]]
+_client_update_hooks: list[ClientUpdateHook] = []
+
+
+def register_client_update_hook(hook: ClientUpdateHook) -> None:
+    if hook not in _client_update_hooks:
+        _client_update_hooks.append(hook)
 
 
 def _require_member(viewer: Viewer) -> None:
@@ -211,6 +222,8 @@ def client_update(viewer: Viewer, *, user_id: object, values: Mapping[str, Any])
         return user
     errors = Collector()
     changed = _apply_patient_changes(viewer, user, values, errors)
+    for hook in _client_update_hooks:
+        changed += hook(viewer, user, values)
     return _save_patient(viewer, user, changed)
 
 

@@ -1,0 +1,150 @@
+"""``appointmentBookingWarnings``: event conflicts and credit deficits for a proposed booking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q
+
+from apps.accounts.models import User
+from apps.accounts.selectors import parse_id, visible_patients
+from apps.accounts.viewer import Viewer
+from apps.core.errors import BadUserInput, NotFound
+from apps.core.timefmt import TimeFormatError, parse_clock, parse_date
+from apps.scheduling.booking import requested_zone
+from apps.scheduling.limits import MAX_IDS, YEAR_MESSAGE, in_years
+from apps.scheduling.models import Appointment, AppointmentProvider, AppointmentType, AppointmentTypeCredit, active_q
+from apps.scheduling.recurrence import occurrences
+from apps.scheduling.selectors import active_providers, appointment_type_get, member_provider
+
+CONFLICTS = "Event Conflicts"
+DEFICITS = "Credit Deficits"
+
+
+@dataclass(frozen=True)
+class Warning:
+    category: str
+    subtitle: str
+    potential_issues: list[str]
+    potential_issue_ids: list[str]
+
+
+def _issue_label(appointment: Appointment, zone: ZoneInfo) -> str:
+    name = appointment.appointment_type.name if appointment.appointment_type_id else "Appointment"
+    local = appointment.start.astimezone(zone)
+    clock = local.strftime("%I:%M %p").lstrip("0")
+    return f"{name} - {local:%b} {local.day}, {clock} {local.tzname()}"
+
+
+def booking_warnings(
+    viewer: Viewer,
+    *,
+    provider_id: object,
+    date: str | None,
+    time: str | None,
+    timezone: str | None = None,
+    appointment_type_id: object = None,
+    length_in_minutes: int | None = None,
+    attendee_ids: str | None = None,
+    additional_provider_ids: str | None = None,
+    recurring_appt_id: object = None,
+    current_appt_id: object = None,
+    is_repeating: bool | None = None,
+    repeat_interval: str | None = None,
+    repeat_times: int | None = None,
+) -> list[Warning]:
+    if provider_id in (None, ""):
+        raise BadUserInput("'provider_id' is required.")
+    provider = member_provider(viewer, provider_id)
+    appt_type = appointment_type_get(viewer, appointment_type_id) if appointment_type_id not in (None, "") else None
+    if appt_type is None and not length_in_minutes:
+        raise BadUserInput("Send appointment_type_id or length_in_minutes.")
+    length = length_in_minutes or appt_type.length
+    if not 1 <= length <= 1440:
+        raise BadUserInput("'length_in_minutes' must be between 1 and 1440.")
+    zone = requested_zone(viewer, timezone, provider)
+    try:
+        day = parse_date(date or "")
+        clock = parse_clock(time or "")
+    except TimeFormatError as error:
+        raise BadUserInput(str(error)) from error
+    if not in_years(day):
+        raise BadUserInput(f"'date' {YEAR_MESSAGE}.")
+    first = dt.datetime.combine(day, clock).replace(tzinfo=zone).astimezone(dt.UTC)
+    starts = occurrences(first, zone, is_repeating=is_repeating, repeat_interval=repeat_interval,
+                         repeat_times=repeat_times)
+    warnings: list[Warning] = []
+    conflicts = _conflicts(viewer, provider, additional_provider_ids, starts, length, current_appt_id,
+                           recurring_appt_id)
+    if conflicts:
+        warnings.append(Warning(
+            CONFLICTS, "Existing events on the calendar overlap this time. Book it anyway?",
+            [_issue_label(a, zone) for a in conflicts], [str(a.pk) for a in conflicts],
+        ))
+    if attendee_ids not in (None, ""):
+        if appt_type is None:
+            raise BadUserInput("'appointment_type_id' is required with attendee_ids.")
+        short = _credit_deficits(viewer, appt_type, attendee_ids, len(starts))
+        if short:
+            warnings.append(Warning(
+                DEFICITS, "These clients do not have enough credits for this appointment type.",
+                [u.full_name for u in short], [str(u.pk) for u in short],
+            ))
+    return warnings
+
+
+def _conflicts(viewer: Viewer, provider: User, additional_provider_ids: str | None, starts: list[dt.datetime],
+               length: int, current_appt_id: object, recurring_appt_id: object) -> list[Appointment]:
+    extra_ids = [parse_id(p) for p in (additional_provider_ids or "").split(",") if p.strip()]
+    if None in extra_ids or len(extra_ids) > MAX_IDS:
+        raise BadUserInput(f"'additional_provider_ids' must be at most {MAX_IDS} comma-separated provider ids.")
+    found = set(active_providers().filter(organization_id=viewer.organization_id, pk__in=extra_ids)
+                .values_list("pk", flat=True))
+    if len(found) != len(set(extra_ids)):
+        raise NotFound("Provider not found.")
+    provider_pks = {provider.pk, *found}
+    span = dt.timedelta(minutes=length)
+    overlap = Q()
+    for start in starts:
+        overlap |= Q(start__lt=start + span, end__gt=start)
+    extra = AppointmentProvider.objects.filter(user_id__in=provider_pks).values("appointment_id")
+    qs = Appointment.objects.filter(active_q(), overlap, organization_id=viewer.organization_id).filter(
+        Q(provider_id__in=provider_pks) | Q(pk__in=extra)
+    )
+    if parse_id(current_appt_id):
+        qs = qs.exclude(pk=parse_id(current_appt_id))
+    if parse_id(recurring_appt_id):
+        qs = qs.exclude(recurring_appointment_id=parse_id(recurring_appt_id))
+    return list(qs.select_related("appointment_type").order_by("start", "id")[:100])
+
+
+def credit_balances(appt_type: AppointmentType, user_ids: list[int]) -> dict[int, int] | None:
+    """Remaining credits per client, or None when the type is not booked with credits.
+
+    A type uses credits once any client of the organization holds credits for it.
+    """
+    granted = dict(AppointmentTypeCredit.objects.filter(appointment_type=appt_type).filter(
+        user_id__in=user_ids).values_list("user_id", "total_credits"))
+    if not granted and not AppointmentTypeCredit.objects.filter(appointment_type=appt_type).exists():
+        return None
+    used = dict(
+        Appointment.objects.filter(active_q(), appointment_type=appt_type, attendee_links__user_id__in=user_ids)
+        .values_list("attendee_links__user_id").annotate(n=Count("id", distinct=True)).values_list(
+            "attendee_links__user_id", "n")
+    )
+    return {pk: granted.get(pk, 0) - used.get(pk, 0) for pk in user_ids}
+
+
+def _credit_deficits(viewer: Viewer, appt_type: AppointmentType, attendee_ids: str, needed: int) -> list[User]:
+    pks = [parse_id(p) for p in attendee_ids.split(",") if p.strip()]
+    if None in pks or len(pks) > MAX_IDS:
+        raise BadUserInput(f"'attendee_ids' must be at most {MAX_IDS} comma-separated client ids.")
+    clients = list(visible_patients(viewer).filter(pk__in=pks).order_by("id"))
+    if len(clients) != len(set(pks)):
+        raise NotFound("Client not found.")
+    balances = credit_balances(appt_type, [c.pk for c in clients])
+    if balances is None:
+        return []
+    return [c for c in clients if balances[c.pk] < needed]
