@@ -5,6 +5,8 @@ An ID outside the viewer's scope behaves exactly like an ID that does not exist.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import ApiKey, Location, Organization, OrganizationMembership, Tag, User, UserGroup
@@ -28,18 +30,35 @@ def _none(model):
     return model.objects.none()
 
 
+def _care_team_patient_ids(provider_id: int | None):
+    """Ids of patients whose care team includes ``provider_id`` (a subquery, so no DISTINCT is needed:
+    DISTINCT would forbid ``select_for_update`` on PostgreSQL)."""
+    return User.care_team.through.objects.filter(to_user_id=provider_id).values("from_user_id")
+
+
+def _own_patients(provider_id: int | None) -> Q:
+    """Patients ``provider_id`` is the primary provider of, or is on the care team of."""
+    return Q(dietitian_id=provider_id) | Q(pk__in=_care_team_patient_ids(provider_id))
+
+
 def visible_users(viewer: Viewer) -> QuerySet[User]:
-    """Members see their organization's users; a patient sees themselves and their providers."""
+    """Members see their organization's providers and the patients ``visible_patients`` allows;
+    a patient sees themselves and their providers (primary provider and care team)."""
     if not viewer.is_authenticated:
         return _none(User)
     if viewer.is_patient:
         me = viewer.user
+        team = User.care_team.through.objects.filter(from_user_id=me.pk).values("to_user_id")
         return User.objects.filter(
-            Q(pk=me.pk) | Q(pk=me.dietitian_id) | Q(team_patients=me, is_patient=False)
-        ).distinct()
+            Q(pk=me.pk) | Q(pk=me.dietitian_id, is_patient=False) | Q(pk__in=team, is_patient=False)
+        )
     if not viewer.is_member:
         return _none(User)
-    return User.objects.filter(organization_id=viewer.organization_id)
+    qs = User.objects.filter(organization_id=viewer.organization_id)
+    if not viewer.has_permission("can_see_all_clients"):
+        # A member restricted to their own patients must not read the others through ``user(id:)``.
+        qs = qs.filter(Q(is_patient=False) | _own_patients(viewer.user_id))
+    return qs
 
 
 def visible_patients(viewer: Viewer) -> QuerySet[User]:
@@ -51,8 +70,28 @@ def visible_patients(viewer: Viewer) -> QuerySet[User]:
         return _none(User)
     qs = User.objects.filter(organization_id=viewer.organization_id, is_patient=True)
     if not viewer.has_permission("can_see_all_clients"):
-        qs = qs.filter(Q(dietitian_id=viewer.user_id) | Q(care_team=viewer.user_id)).distinct()
+        qs = qs.filter(_own_patients(viewer.user_id))
     return qs
+
+
+def user_visible_in_memory(viewer: Viewer, user: User) -> bool:
+    """``visible_users`` for an already loaded row (nested lists filter prefetched rows with it).
+
+    The care-team ids of a restricted member are read once per viewer and cached on it.
+    """
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_patient:
+        return user.pk == viewer.user_id
+    if not viewer.is_member or user.organization_id != viewer.organization_id:
+        return False
+    if not user.is_patient or viewer.has_permission("can_see_all_clients") or user.dietitian_id == viewer.user_id:
+        return True
+    cached = getattr(viewer, "_care_team_ids", None)
+    if cached is None:
+        cached = set(_care_team_patient_ids(viewer.user_id).values_list("from_user_id", flat=True))
+        viewer._care_team_ids = cached
+    return user.pk in cached
 
 
 def user_get(viewer: Viewer, user_id: object) -> User:
@@ -95,10 +134,8 @@ def _keyword_filter(keywords: str) -> Q:
         )
         if term.isdigit() and len(term) <= 18:
             term_q |= Q(pk=int(term))
-        try:
+        with contextlib.suppress(TimeFormatError):  # most terms are not dates
             term_q |= Q(dob=parse_date(term))
-        except TimeFormatError:
-            pass
         condition &= term_q
     return condition
 
@@ -138,10 +175,10 @@ def patients_filter(
             return qs.none()
         sees_all = provider.membership.can_see_all_clients or provider.organization.owner_id == provider.pk
         if limited_to_provider or not sees_all:
-            qs = qs.filter(Q(dietitian_id=provider.pk) | Q(care_team=provider.pk))
+            qs = qs.filter(_own_patients(provider.pk))
     elif limited_to_provider and viewer.is_member:
-        qs = qs.filter(Q(dietitian_id=viewer.user_id) | Q(care_team=viewer.user_id))
-    return qs.distinct() if (provider_id or limited_to_provider) else qs
+        qs = qs.filter(_own_patients(viewer.user_id))
+    return qs
 
 
 def members_filter(

@@ -65,7 +65,7 @@ class Query:
                 return viewer.user
             raise
 
-    @strawberry.field(description="Patients the caller can see, filtered and paginated as documented.")
+    @strawberry.field(description="Patients the calling provider or staff member can see (filtered, paginated).")
     def users(
         self,
         info: Info,
@@ -82,7 +82,7 @@ class Query:
         conversation_id: strawberry.ID | None = None,
         limited_to_provider: bool | None = None,
     ) -> list[UserType]:
-        viewer = require_viewer(info)
+        viewer = require_member(info)
         qs = selectors.patients_filter(
             viewer, keywords=keywords, active_status=active_status, group_id=group_id, provider_id=provider_id,
             limited_to_provider=limited_to_provider, show_all_by_default=show_all_by_default,
@@ -102,7 +102,7 @@ class Query:
         conversation_id: strawberry.ID | None = None,
         limited_to_provider: bool | None = None,
     ) -> int:
-        viewer = require_viewer(info)
+        viewer = require_member(info)
         return selectors.patients_filter(
             viewer, keywords=keywords, active_status=active_status, group_id=group_id, provider_id=provider_id,
             limited_to_provider=limited_to_provider, show_all_by_default=show_all_by_default,

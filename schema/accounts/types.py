@@ -7,7 +7,7 @@ import strawberry_django
 from django.db.models import Count, Prefetch
 from strawberry import auto
 
-from apps.accounts import models
+from apps.accounts import models, selectors
 from apps.core.timefmt import format_datetime
 
 
@@ -87,8 +87,10 @@ class TagType:
     @strawberry_django.field(
         prefetch_related=[Prefetch("tagged_users", queryset=models.User.objects.order_by("id"))]
     )
-    def tagged_users(self, root: models.Tag) -> list[UserType]:
-        return list(root.tagged_users.all())
+    def tagged_users(self, root: models.Tag, info: strawberry.Info) -> list[UserType]:
+        # Filtered in memory (the rows are prefetched) so a tag never reveals patients the viewer
+        # may not read: members restricted to their own patients see only those.
+        return [u for u in root.tagged_users.all() if selectors.user_visible_in_memory(info.context.viewer, u)]
 
 
 @strawberry_django.type(models.User, name="User")
@@ -146,7 +148,10 @@ class UserType:
         return not root.is_patient and root.organization.owner_id == root.pk
 
     @strawberry_django.field(prefetch_related=[Prefetch("tags", queryset=models.Tag.objects.order_by("id"))])
-    def tags(self, root: models.User) -> list[TagType]:
+    def tags(self, root: models.User, info: strawberry.Info) -> list[TagType]:
+        # Tags are the providers' internal labels (the tags query is provider-only): patients see none.
+        if not info.context.viewer.is_member:
+            return []
         return list(root.tags.all())
 
     @strawberry_django.field(
