@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import ApiKey, Location, Organization, OrganizationMembership, Tag, User, UserGroup
 from apps.accounts.viewer import Viewer
 from apps.core.errors import NotFound
+from apps.core.text import reject_nul
 from apps.core.timefmt import TimeFormatError, parse_date
 
 
@@ -151,6 +152,8 @@ def patients_filter(
     show_all_by_default: bool | None = True,
 ) -> QuerySet[User]:
     """The filter shared by ``users`` and ``usersCount``."""
+    reject_nul(keywords, "keywords")
+    reject_nul(active_status, "active_status")
     qs = visible_patients(viewer)
     if keywords and keywords.strip():
         qs = qs.filter(_keyword_filter(keywords))
@@ -186,6 +189,8 @@ def members_filter(
 ) -> QuerySet[User]:
     if not viewer.is_member:
         return _none(User)
+    reject_nul(keywords, "keywords")
+    reject_nul(licensed_in_state, "licensed_in_state")
     qs = organization_providers(viewer)
     if keywords and keywords.strip():
         qs = qs.filter(_keyword_filter(keywords))
@@ -204,6 +209,7 @@ def organization_get(
     for_client: bool | None = None,
 ) -> Organization:
     """The organization the arguments name, if the viewer may see it (its own or a sub-organization)."""
+    reject_nul(email, "email")
     if not viewer.is_authenticated:
         raise NotFound("Organization not found.")
     own = viewer.user.organization
@@ -246,6 +252,7 @@ def membership_get(viewer: Viewer, membership_id: object) -> OrganizationMembers
 def groups_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[UserGroup]:
     if not viewer.is_member:
         return UserGroup.objects.none()
+    reject_nul(keywords, "keywords")
     qs = UserGroup.objects.filter(organization_id=viewer.organization_id)
     if keywords and keywords.strip():
         qs = qs.filter(name__icontains=keywords.strip()[:100])

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.authentication import API_KEY_PREFIX, SESSION_PREFIX
 from apps.accounts.models import ApiKey, SessionToken, User
 from apps.accounts.selectors import api_keys_visible, parse_id, visible_users
-from apps.accounts.validation import clean_email
+from apps.accounts.validation import clean_email, clean_text
 from apps.accounts.viewer import Viewer
 from apps.core import ratelimit
 from apps.core.crypto import random_token, token_hash
@@ -34,8 +34,9 @@ def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> Issu
     """Anyone may create keys for themselves; owners and developers for users of their organization."""
     if not viewer.is_authenticated:
         raise Forbidden()
-    if name is not None and len(name.strip()) > 100:
-        raise ValidationFailed.single("name", "is too long (maximum is 100 characters)")
+    errors = Collector()
+    name = clean_text(errors, "name", name, limit=ApiKey._meta.get_field("name").max_length)
+    errors.raise_if_any()
     target_pk = parse_id(user_id) if user_id not in (None, "") else viewer.user_id
     if target_pk is None:
         raise ValidationFailed.single("user_id", "User not found")

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from apps.accounts import mail
 from apps.accounts.models import Organization, OrganizationMembership, User
-from apps.accounts.selectors import membership_get, parse_id
+from apps.accounts.selectors import membership_get, memberships, parse_id
 from apps.accounts.services.common import apply_changes
 from apps.accounts.validation import check_password, check_timezone, clean_email, clean_text
 from apps.accounts.viewer import Viewer
@@ -89,11 +89,10 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
     if values.get("id") not in (None, ""):
         membership = membership_get(viewer, values["id"])
     elif values.get("email"):
-        membership = (
-            OrganizationMembership.objects.select_related("user")
-            .filter(organization_id=viewer.organization_id, user__email__iexact=str(values["email"]).strip())
-            .first()
-        )
+        lookup = Collector()
+        address = clean_email(lookup, values["email"])
+        lookup.raise_if_any()
+        membership = memberships(viewer).select_related("user").filter(user__email__iexact=address).first()
         if membership is None:
             raise ValidationFailed.single("id", "Organization membership not found")
     else:

@@ -222,7 +222,10 @@ def user_update(viewer: Viewer, *, user_id: object, current_email: str | None, v
     if user_id not in (None, ""):
         user = patient_get(viewer, user_id) if parse_id(user_id) != viewer.user_id else viewer.user
     elif current_email:
-        user = visible_patients(viewer).filter(email__iexact=current_email.strip()).first()
+        lookup = Collector()
+        address = clean_email(lookup, current_email, field="current_email")
+        lookup.raise_if_any()
+        user = visible_patients(viewer).filter(email__iexact=address).first()
         if user is None:
             raise NotFound("User not found.")
     else:
