@@ -298,12 +298,15 @@ def location_get(viewer: Viewer, location_id: object) -> Location:
 
 
 def api_keys_visible(viewer: Viewer) -> QuerySet[ApiKey]:
-    """A user's own live keys; owners and developers also see their organization's."""
+    """A user's own live keys; the owner also sees the organization's, developers the patients'
+    (the keys they may create, see ``api_key_create``)."""
     if not viewer.is_authenticated:
         return ApiKey.objects.none()
     qs = ApiKey.objects.filter(revoked_at__isnull=True)
-    if viewer.is_member and (viewer.is_owner or viewer.has_permission("is_developer")):
+    if viewer.is_owner:
         return qs.filter(user__organization_id=viewer.organization_id)
+    if viewer.has_permission("is_developer"):
+        return qs.filter(Q(user_id=viewer.user_id) | Q(user__in=visible_patients(viewer).values("pk")))
     return qs.filter(user_id=viewer.user_id)
 
 

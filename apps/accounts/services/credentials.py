@@ -31,7 +31,9 @@ class IssuedKey:
 
 @transaction.atomic
 def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> IssuedKey:
-    """Anyone may create keys for themselves; owners and developers for users of their organization."""
+    """Anyone may create keys for themselves; the owner for anyone of the organization; developers
+    for patients only (a key carries its user's powers, so a developer minting one for the owner or
+    another member would escalate their own permissions)."""
     if not viewer.is_authenticated:
         raise Forbidden()
     errors = Collector()
@@ -48,6 +50,8 @@ def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> Issu
         target = visible_users(viewer).filter(pk=target_pk).first()
         if target is None:
             raise ValidationFailed.single("user_id", "User not found")
+        if not target.is_patient and not viewer.is_owner:
+            raise Forbidden("Only the owner can create API keys for providers and staff members.")
     plain = random_token(API_KEY_PREFIX, 30)
     record = ApiKey.objects.create(
         user=target,
