@@ -109,7 +109,7 @@ API_KEYS = """query($after: String, $page_size: Int) {
 
 
 def test_api_keys_cursor_pagination(gql, world, keys):
-    for n in range(4):
+    for _ in range(4):
         factories.api_key(world.provider)
     expected = list(ApiKey.objects.filter(user=world.provider).order_by("-id").values_list("pk", flat=True))
     assert len(expected) == 5
