@@ -213,7 +213,9 @@ def organization_get(
     if not viewer.is_authenticated:
         raise NotFound("Organization not found.")
     own = viewer.user.organization
-    visible = Organization.objects.filter(Q(pk=own.pk) | Q(parent_id=own.pk))
+    # Members also see their sub-organizations; a patient sees only the organization caring for them.
+    scope = Q(pk=own.pk) if viewer.is_patient else Q(pk=own.pk) | Q(parent_id=own.pk)
+    visible = Organization.objects.filter(scope)
     org: Organization | None
     if organization_id not in (None, ""):
         org = visible.filter(pk=parse_id(organization_id)).first() if parse_id(organization_id) else None

@@ -97,6 +97,9 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
             raise ValidationFailed.single("id", "Organization membership not found")
     else:
         raise ValidationFailed.single("id", "id is required")
+    if membership.user_id == membership.organization.owner_id and not viewer.is_owner:
+        # can_edit_members reaches the account itself (password, e-mail): the owner's is the owner's alone.
+        raise Forbidden("Only the owner can change the owner's membership.")
     errors = Collector()
     user = membership.user
     user_values: dict[str, Any] = {}
