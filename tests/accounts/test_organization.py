@@ -244,7 +244,8 @@ def test_tag_names_are_unique_per_provider(gql, world, keys):
     assert data_of(gql(create, {"n": "Vip"}, key=keys["provider"]))["createTag"]["messages"] == []
     assert data_of(gql(create, {"n": "Vip"}, key=keys["owner"]))["createTag"]["messages"] == []  # another provider
     other = Tag.objects.create(organization=world.org, user=world.provider, name="Other")
-    rename = "mutation($id: ID) { updateTag(input: {id: $id, name: \"vip\"}) { tag { id } messages { field message } } }"
+    rename = ("mutation($id: ID) { updateTag(input: {id: $id, name: \"vip\"}) "
+              "{ tag { id } messages { field message } } }")
     assert data_of(gql(rename, {"id": str(other.pk)}, key=keys["provider"]))["updateTag"]["messages"] == [
         {"field": "name", "message": "A tag with this name already exists"}]
 
