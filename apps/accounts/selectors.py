@@ -75,26 +75,6 @@ def visible_patients(viewer: Viewer) -> QuerySet[User]:
     return qs
 
 
-def user_visible_in_memory(viewer: Viewer, user: User) -> bool:
-    """``visible_users`` for an already loaded row (nested lists filter prefetched rows with it).
-
-    The care-team ids of a restricted member are read once per viewer and cached on it.
-    """
-    if not viewer.is_authenticated:
-        return False
-    if viewer.is_patient:
-        return user.pk == viewer.user_id
-    if not viewer.is_member or user.organization_id != viewer.organization_id:
-        return False
-    if not user.is_patient or viewer.has_permission("can_see_all_clients") or user.dietitian_id == viewer.user_id:
-        return True
-    cached = getattr(viewer, "_care_team_ids", None)
-    if cached is None:
-        cached = set(_care_team_patient_ids(viewer.user_id).values_list("from_user_id", flat=True))
-        viewer._care_team_ids = cached
-    return user.pk in cached
-
-
 def user_get(viewer: Viewer, user_id: object) -> User:
     pk = parse_id(user_id)
     user = visible_users(viewer).filter(pk=pk).first() if pk else None

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 import strawberry_django
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 from strawberry import auto
+from strawberry_django.optimizer import optimize
 
 from apps.accounts import models, selectors
 from apps.core.timefmt import format_datetime
+
+
+def _scoped_tagged_users(info: strawberry.Info) -> Prefetch:
+    # optimize() with this field's own info applies the nested selection (only/select_related/
+    # deeper prefetches) to the prefetch queryset, so nested fields cost no query per row.
+    queryset = selectors.visible_users(info.context.viewer).order_by("id")
+    return Prefetch("tagged_users", queryset=optimize(queryset, info))
+
+
+def _ordered_prefetch(name: str, queryset: QuerySet) -> Callable[[strawberry.Info], Prefetch]:
+    """A prefetch of ``name`` in a fixed order, optimized for the field's nested selection."""
+
+    def build(info: strawberry.Info) -> Prefetch:
+        return Prefetch(name, queryset=optimize(queryset, info))
+
+    return build
 
 
 @strawberry_django.type(models.Location, name="Location")
@@ -48,9 +67,12 @@ class OrganizationType:
     def owner_id(self, root: models.Organization) -> strawberry.ID | None:
         return strawberry.ID(str(root.owner_id)) if root.owner_id else None
 
-    @strawberry_django.field(prefetch_related=[Prefetch("sub_organizations",
-                                                        queryset=models.Organization.objects.order_by("id"))])
-    def sub_organizations(self, root: models.Organization) -> list[OrganizationType]:
+    @strawberry_django.field(prefetch_related=[_ordered_prefetch("sub_organizations",
+                                                                 models.Organization.objects.order_by("id"))])
+    def sub_organizations(self, root: models.Organization, info: strawberry.Info) -> list[OrganizationType]:
+        # Members see their sub-organizations (organization_get allows them); patients do not.
+        if not info.context.viewer.is_member:
+            return []
         return list(root.sub_organizations.all())
 
 
@@ -84,13 +106,13 @@ class TagType:
     name: auto
     user: UserType | None
 
-    @strawberry_django.field(
-        prefetch_related=[Prefetch("tagged_users", queryset=models.User.objects.order_by("id"))]
-    )
+    @strawberry_django.field(prefetch_related=[_scoped_tagged_users])
     def tagged_users(self, root: models.Tag, info: strawberry.Info) -> list[UserType]:
-        # Filtered in memory (the rows are prefetched) so a tag never reveals patients the viewer
-        # may not read: members restricted to their own patients see only those.
-        return [u for u in root.tagged_users.all() if selectors.user_visible_in_memory(info.context.viewer, u)]
+        """Only users the viewer may read: a tag must not reveal patients of a restricted member
+        or (for a patient) anyone else."""
+        if "tagged_users" in getattr(root, "_prefetched_objects_cache", {}):
+            return list(root.tagged_users.all())  # prefetched through the viewer's scope above
+        return list(selectors.visible_users(info.context.viewer).filter(applied_tags__tag=root).order_by("id"))
 
 
 @strawberry_django.type(models.User, name="User")
@@ -142,25 +164,23 @@ class UserType:
     def user_group_id(self, root: models.User) -> strawberry.ID | None:
         return strawberry.ID(str(root.user_group_id)) if root.user_group_id else None
 
-    @strawberry_django.field(only=["organization_id", "is_patient"],
+    @strawberry_django.field(only=["organization_id", "is_patient", "organization__owner_id"],
                              select_related=["organization"])
     def is_owner(self, root: models.User) -> bool:
         return not root.is_patient and root.organization.owner_id == root.pk
 
-    @strawberry_django.field(prefetch_related=[Prefetch("tags", queryset=models.Tag.objects.order_by("id"))])
+    @strawberry_django.field(prefetch_related=[_ordered_prefetch("tags", models.Tag.objects.order_by("id"))])
     def tags(self, root: models.User, info: strawberry.Info) -> list[TagType]:
         # Tags are the providers' internal labels (the tags query is provider-only): patients see none.
         if not info.context.viewer.is_member:
             return []
         return list(root.tags.all())
 
-    @strawberry_django.field(
-        prefetch_related=[Prefetch("care_team", queryset=models.User.objects.order_by("id"))]
-    )
+    @strawberry_django.field(prefetch_related=[_ordered_prefetch("care_team", models.User.objects.order_by("id"))])
     def care_team(self, root: models.User) -> list[UserType]:
         return list(root.care_team.all())
 
-    @strawberry_django.field(select_related=["membership"])
+    @strawberry_django.field(only=["is_patient", "membership__has_api_access"], select_related=["membership"])
     def has_api_access(self, root: models.User) -> bool:
         membership = getattr(root, "membership", None) if not root.is_patient else None
         return bool(membership and membership.has_api_access)
