@@ -295,3 +295,10 @@ def test_announcements_lifecycle(gql, world, keys):
                           {"id": pk}, key=keys["owner"]))["deleteAnnouncement"]
     assert deleted["announcement"]["id"] == pk and deleted["messages"] == []
     assert not Announcement.objects.exists()
+
+
+def test_sub_organizations_visible_to_members_only(gql, world, keys):
+    sub = factories.organization("Sunrise North", parent=world.org)
+    query = "{ organization { sub_organizations { id } } }"
+    assert data_of(gql(query, key=keys["staff"])) == {"organization": {"sub_organizations": [{"id": str(sub.pk)}]}}
+    assert data_of(gql(query, key=keys["patient"])) == {"organization": {"sub_organizations": []}}
