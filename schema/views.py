@@ -42,6 +42,14 @@ def preferred_media_type(request: HttpRequest) -> str:
     return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(StrawberryGraphQLView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -58,6 +66,9 @@ class GraphQLView(StrawberryGraphQLView):
                 return error_response(429, "Rate limit exceeded: 250 requests per second per API key.",
                                       "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
         request.graphql_media_type = media_type
+        if request.method == "POST" and not _is_utf8(request.body):
+            # The HTTP adapter decodes the body before parsing it; undecodable bytes would be a 500.
+            return error_response(400, "The request body is not valid UTF-8.", "BAD_REQUEST", media_type)
         try:
             return self.run(request=request)
         except HTTPException as error:
@@ -69,6 +80,17 @@ class GraphQLView(StrawberryGraphQLView):
                 return error_response(405, "Mutations are only accepted over POST.", "METHOD_NOT_ALLOWED",
                                       media_type, Allow="POST")
             return error_response(status, error.reason, "BAD_REQUEST", media_type)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object (or a batch of them); anything else is a 400, never a 500."""
+        try:
+            value = self.decode_json(data)
+        except (ValueError, UnicodeError) as error:  # JSONDecodeError is a ValueError
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, dict) for item in items):
+            raise HTTPException(400, "The request body must be a JSON object with a 'query'.")
+        return value
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
         return Context(request=request, response=response, viewer=getattr(request, "viewer", Viewer.anonymous()))
