@@ -65,7 +65,7 @@ class Query:
                 return viewer.user
             raise
 
-    @strawberry.field(description="Patients the calling provider or staff member can see (filtered, paginated).")
+    @strawberry.field(description="Patients visible to the calling provider or staff member.")
     def users(
         self,
         info: Info,
