@@ -59,11 +59,13 @@ class GraphQLView(StrawberryGraphQLView):
                                   media_type, Allow="GET, POST")
         viewer = viewer_for_credential(credential_from_header(request.headers.get("Authorization")))
         request.viewer = viewer or Viewer.anonymous()
-        if viewer is not None and viewer.api_key_id is not None:
-            decision = ratelimit.hit("api_key", str(viewer.api_key_id),
-                                     limit=settings.RATE_LIMIT_API_KEY_PER_SECOND, window_seconds=1)
+        if viewer is not None and (viewer.api_key_id is not None or viewer.session_id is not None):
+            # Sign-in sessions get the same budget as API keys, or they would be a way around it.
+            scope, ident = ("api_key", viewer.api_key_id) if viewer.api_key_id else ("session", viewer.session_id)
+            limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
+            decision = ratelimit.hit(scope, str(ident), limit=limit, window_seconds=1)
             if not decision.allowed:
-                return error_response(429, "Rate limit exceeded: 250 requests per second per API key.",
+                return error_response(429, f"Rate limit exceeded: {limit} requests per second.",
                                       "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
         request.graphql_media_type = media_type
         if request.method == "POST" and not _is_utf8(request.body):

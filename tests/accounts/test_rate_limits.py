@@ -96,3 +96,14 @@ def test_counters_are_shared_through_redis():
         assert first.get(key) == 3 and second.get(key) == 3
         second.incr(key, 2)
         assert not ratelimit.hit("test", "shared", limit=5, window_seconds=60).allowed
+
+
+@override_settings(RATE_LIMIT_API_KEY_PER_SECOND=2)
+def test_session_tokens_share_the_per_second_budget(gql, world):
+    token = data_of(gql(SIGN_IN, {"email": world.staff.email, "password": factories.PASSWORD}))["signIn"]["token"]
+    with time_machine.travel(FROZEN, tick=False):
+        for _ in range(2):
+            assert data_of(gql("{ currentUser { id } }", headers={"Authorization": f"Bearer {token}"}))
+        response = gql.raw("{ currentUser { id } }", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 429
+        assert response.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
