@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.accounts.models import AppliedTag, Location, Tag, User, UserGroup
+from apps.accounts.models import ApiKey, AppliedTag, Location, OrganizationMembership, Tag, User, UserGroup
 from apps.announcements.models import Announcement
 from tests import factories
 from tests.conftest import data_of
@@ -17,10 +17,12 @@ ROWS = 105
 @pytest.fixture
 def crowd(world):
     """More than 100 patients, each in a group, with tags, a provider and a location."""
-    groups = [UserGroup.objects.create(organization=world.org, name=f"Group {n}") for n in range(ROWS)]
+    UserGroup.objects.bulk_create([UserGroup(organization=world.org, name=f"Group {n}", invite_code=f"crowd{n}")
+                                   for n in range(ROWS)])
+    groups = list(UserGroup.objects.filter(invite_code__startswith="crowd").order_by("id"))
     tags = [Tag.objects.create(organization=world.org, user=world.provider, name=f"Tag {n}") for n in range(3)]
     hashed = factories.password_hash()
-    patients = User.objects.bulk_create([
+    User.objects.bulk_create([
         User(organization=world.org, is_patient=True, first_name=f"F{n}", last_name=f"L{n:03d}",
              email=f"crowd{n}@example.com", password=hashed, dietitian=world.provider, user_group=groups[n])
         for n in range(ROWS)
@@ -28,11 +30,18 @@ def crowd(world):
     patients = list(User.objects.filter(email__startswith="crowd"))
     AppliedTag.objects.bulk_create([AppliedTag(tag=t, user=p) for p in patients for t in tags])
     Location.objects.bulk_create([Location(organization=world.org, user=p, city="Town") for p in patients])
-    for n in range(ROWS):
-        factories.member(world.org, first_name=f"M{n}")
-        factories.api_key(world.provider)
-        Announcement.objects.create(organization=world.org, user=world.owner, title=f"A{n}")
-        Tag.objects.create(organization=world.org, user=world.owner, name=f"Extra {n}")
+    members = User.objects.bulk_create([
+        User(organization=world.org, is_patient=False, first_name=f"M{n}", last_name=f"Member{n:03d}",
+             email=f"member-crowd{n}@example.com", password=hashed) for n in range(ROWS)
+    ])
+    members = list(User.objects.filter(email__startswith="member-crowd"))
+    OrganizationMembership.objects.bulk_create([OrganizationMembership(organization=world.org, user=m)
+                                                for m in members])
+    ApiKey.objects.bulk_create([ApiKey(user=world.provider, key_hash=f"{n:064d}", displayable_key="cp_x")
+                                for n in range(ROWS)])
+    Announcement.objects.bulk_create([Announcement(organization=world.org, user=world.owner, title=f"A{n}")
+                                      for n in range(ROWS)])
+    Tag.objects.bulk_create([Tag(organization=world.org, user=world.owner, name=f"Extra {n}") for n in range(ROWS)])
     return patients
 
 
