@@ -302,3 +302,12 @@ def test_sub_organizations_visible_to_members_only(gql, world, keys):
     query = "{ organization { sub_organizations { id } } }"
     assert data_of(gql(query, key=keys["staff"])) == {"organization": {"sub_organizations": [{"id": str(sub.pk)}]}}
     assert data_of(gql(query, key=keys["patient"])) == {"organization": {"sub_organizations": []}}
+
+
+def test_update_membership_email_must_stay_unique(gql, world, keys):
+    target = membership_of(world.staff)
+    result = data_of(gql(UPDATE_MEMBER, {"input": {"id": str(target.pk), "email": world.provider.email.upper()}},
+                         key=keys["owner"]))["updateOrganizationMembership"]
+    assert result == {"organizationMembership": None, "messages": [
+        {"field": "email", "message": "A member with this e-mail already exists in this organization"}]}
+    assert User.objects.get(pk=world.staff.pk).email == world.staff.email

@@ -110,7 +110,12 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
                 user_values[name] = value
     if values.get("email") is not None and values.get("id") not in (None, ""):
         email = clean_email(errors, values["email"], required=True)
-        if email:
+        taken = email and User.objects.filter(
+            organization_id=membership.organization_id, is_patient=False, email__iexact=email
+        ).exclude(pk=membership.user_id).exists()
+        if taken:
+            errors.add("email", "A member with this e-mail already exists in this organization")
+        elif email:
             user_values["email"] = email
     if values.get("timezone") is not None:
         tz = check_timezone(errors, values["timezone"])
