@@ -172,3 +172,13 @@ def test_operation_name_selects_the_operation(world, keys):
     body = {"query": "query A { currentUser { id } } query B { usersCount }", "operationName": "B"}
     response = post(json.dumps(body), keys["staff"])
     assert data_of(response.json()) == {"usersCount": 3}
+
+
+def test_request_id_is_echoed_only_when_safe(world, keys):
+    ok = Client().post("/graphql", data=json.dumps({"query": "{ currentUser { id } }"}),
+                       content_type="application/json", headers={**auth(keys["staff"]), "X-Request-Id": "abc-123"})
+    assert ok["X-Request-Id"] == "abc-123"
+    for bad in ("evil\r\nSet-Cookie: x=1", "a" * 65, "spaces here"):
+        response = Client().get("/api/health", headers={"X-Request-Id": bad})
+        assert response.status_code == 200
+        assert response["X-Request-Id"] != bad and len(response["X-Request-Id"]) == 32
