@@ -130,11 +130,14 @@ def patients_filter(
     provider_id: str | None = None,
     limited_to_provider: bool | None = None,
     show_all_by_default: bool | None = True,
+    conversation_id: object = None,
 ) -> QuerySet[User]:
     """The filter shared by ``users`` and ``usersCount``."""
     reject_nul(keywords, "keywords")
     reject_nul(active_status, "active_status")
     qs = visible_patients(viewer)
+    if conversation_id not in (None, ""):
+        qs = _in_conversation(qs, conversation_id)
     if keywords and keywords.strip():
         qs = qs.filter(_keyword_filter(keywords))
     elif show_all_by_default is False:
@@ -164,11 +167,21 @@ def patients_filter(
     return qs
 
 
+def _in_conversation(qs: QuerySet[User], conversation_id: object) -> QuerySet[User]:
+    """Narrows to the members of a conversation. No conversation exists before the chat domain
+    provides them, so the filter matches nobody: it must never be ignored (that would widen the
+    result to everyone)."""
+    return qs.none()
+
+
 def members_filter(
-    viewer: Viewer, *, keywords: str | None = None, licensed_in_state: str | None = None
+    viewer: Viewer, *, keywords: str | None = None, licensed_in_state: str | None = None,
+    conversation_id: object = None,
 ) -> QuerySet[User]:
     if not viewer.is_member:
         return _none(User)
+    if conversation_id not in (None, ""):
+        return _in_conversation(organization_providers(viewer), conversation_id)
     reject_nul(keywords, "keywords")
     reject_nul(licensed_in_state, "licensed_in_state")
     qs = organization_providers(viewer)

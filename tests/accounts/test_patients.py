@@ -320,3 +320,11 @@ def test_sign_up_with_patient_id_as_dietitian_is_refused(gql, world):
               "password": "saffron-kayak-nebula-71", "role": "patient", "dietitian_id": str(world.patients[0].pk)}
     result = data_of(gql(SIGN_UP, {"input": values}))
     assert result["signUp"]["messages"] == [{"field": "dietitian_id", "message": "Provider not found"}]
+
+
+def test_conversation_filter_never_widens_the_result(gql, world, keys):
+    """No conversation exists yet (the chat domain brings them): the filter matches nobody."""
+    result = data_of(gql('{ users(conversation_id: "5") { id } usersCount(conversation_id: "5") '
+                         'organizationMembers(conversation_id: "5") { id } '
+                         'organizationMembersCount(conversation_id: "5") }', key=keys["owner"]))
+    assert result == {"users": [], "usersCount": 0, "organizationMembers": [], "organizationMembersCount": 0}
