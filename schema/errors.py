@@ -69,7 +69,9 @@ class ErrorFormatter(SchemaExtension):
                 formatted.append(self._copy(error, error.message, {"code": "BAD_USER_INPUT"}))
             else:
                 error_id = uuid.uuid4().hex[:12]
-                logger.error("unexpected error %s in %s", error_id, error.path, exc_info=original)
+                request = getattr(self.execution_context.context, "request", None)
+                logger.error("unexpected error %s in %s (request %s)", error_id, error.path,
+                             getattr(request, "request_id", "-"), exc_info=original)
                 formatted.append(
                     self._copy(error, f"Internal error (id {error_id}).", {"code": "INTERNAL", "error_id": error_id})
                 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 
 from strawberry import Schema
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -37,7 +38,9 @@ def build_schema() -> Schema:
         mutation=merge_types("Mutation", _collect("Mutation")),
         subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
         config=StrawberryConfig(auto_camel_case=False),
-        extensions=[AuthenticationGate, DjangoOptimizerExtension, ErrorFormatter],
+        # Partner apps send the same few documents over and over: parse and validate each once.
+        extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512), AuthenticationGate,
+                    DjangoOptimizerExtension, ErrorFormatter],
     )
 
 

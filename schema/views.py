@@ -50,6 +50,18 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def is_request_error(response_data: Any) -> bool:
+    """Parse and validation failures: no data and no error tied to a field path.
+
+    Field errors during execution can also null ``data``, but those are execution
+    results and keep 200 under the GraphQL-over-HTTP specification.
+    """
+    if not isinstance(response_data, dict) or response_data.get("data") is not None:
+        return False
+    errors = response_data.get("errors") or []
+    return bool(errors) and all(not error.get("path") for error in errors)
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(StrawberryGraphQLView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -101,8 +113,6 @@ class GraphQLView(StrawberryGraphQLView):
         response = super().create_response(response_data, sub_response)
         media_type = getattr(self.request, "graphql_media_type", JSON)
         response["Content-Type"] = f"{media_type}; charset=utf-8"
-        is_request_error = isinstance(response_data, dict) and response_data.get("data") is None
-        if media_type == GRAPHQL_RESPONSE and is_request_error and response.status_code == 200:
-            # Parse and validation failures are request errors: 400 for this media type.
+        if media_type == GRAPHQL_RESPONSE and response.status_code == 200 and is_request_error(response_data):
             response.status_code = 400
         return response
