@@ -174,3 +174,18 @@ def test_developer_sees_and_revokes_patient_keys_only(gql, world, keys):
     patient_key = ApiKey.objects.get(user=world.patients[0])
     assert data_of(gql(DELETE_KEY, {"id": str(patient_key.pk)}, key=keys["provider"]))["deleteApiKey"][
         "messages"] == []
+
+
+def test_sign_in_without_password_hash_still_spends_a_hash_check(gql, world, monkeypatch):
+    """An invited patient (no password yet) is refused like an unknown e-mail, after one hash check."""
+    from apps.accounts.services import credentials
+
+    checks: list[str] = []
+    real = credentials.check_password
+    monkeypatch.setattr(credentials, "check_password", lambda pw, encoded: checks.append(encoded) or real(pw, encoded))
+    invited = factories.patient(world.org, email="invited@example.com")
+    invited.set_unusable_password()
+    invited.save()
+    result = data_of(gql(SIGN_IN, {"email": "invited@example.com", "password": "anything-goes-12"}))
+    assert result["signIn"]["messages"] == [{"field": "password", "message": "Invalid email or password"}]
+    assert checks == [credentials._DUMMY_HASH]

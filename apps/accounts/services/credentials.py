@@ -96,9 +96,12 @@ def sign_in(*, email: str | None, password: str | None) -> Session:
     if not decision.allowed:
         raise RateLimited(decision.retry_after, "Too many sign-in attempts; try again later.")
     candidates = list(User.objects.filter(email__iexact=address, active=True).order_by("id")[:20])
-    user = next((u for u in candidates if u.has_usable_password() and u.check_password(password)), None)
+    with_password = [u for u in candidates if u.has_usable_password()]
+    user = next((u for u in with_password if u.check_password(password)), None)
     if user is None:
-        if not candidates:
+        if not with_password:
+            # No hash was checked (unknown e-mail, or invited accounts without a password yet):
+            # spend the same time, so the answer's timing does not reveal which.
             check_password(password, _DUMMY_HASH)
         raise ValidationFailed.single("password", "Invalid email or password")
     plain = random_token(SESSION_PREFIX, 30)
