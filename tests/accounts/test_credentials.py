@@ -189,3 +189,19 @@ def test_sign_in_without_password_hash_still_spends_a_hash_check(gql, world, mon
     result = data_of(gql(SIGN_IN, {"email": "invited@example.com", "password": "anything-goes-12"}))
     assert result["signIn"]["messages"] == [{"field": "password", "message": "Invalid email or password"}]
     assert checks == [credentials._DUMMY_HASH]
+
+
+def test_session_tokens_expire(gql, world, settings):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        token = data_of(gql(SIGN_IN, {"email": world.staff.email, "password": factories.PASSWORD}))["signIn"]["token"]
+    ttl = dt.timedelta(hours=settings.SESSION_TOKEN_TTL_HOURS)
+    with time_machine.travel(start + ttl - dt.timedelta(minutes=1), tick=False):
+        assert data_of(gql(CURRENT, headers=bearer(token))) == {"currentUser": {"id": str(world.staff.pk)}}
+    with time_machine.travel(start + ttl + dt.timedelta(minutes=1), tick=False):
+        assert error_codes(gql(CURRENT, headers=bearer(token))) == ["UNAUTHENTICATED"]
