@@ -364,3 +364,33 @@ def test_bad_credentials_are_unauthenticated(gql, world):
     for header in ("Basic cp_not-a-real-key", "Bearer cps_not-a-session", "Token abc", "Basic " + "x" * 500):
         result = gql("{ currentUser { id } }", headers={"Authorization": header})
         assert error_codes(result) == ["UNAUTHENTICATED"], header
+
+
+LISTS = {
+    "users": "{ users(should_paginate: false) { id } usersCount }",
+    "organizationMembers": "{ organizationMembers(page_size: 100) { id } organizationMembersCount }",
+    "userGroups": "{ userGroups { id } userGroupsCount }",
+    "tags": "{ tags { id } }",
+    "apiKeys": "{ apiKeys(should_paginate: false) { id } apiKeysCount }",
+    "announcements": "{ announcements(should_paginate: false) { id } announcementsCount }",
+}
+OWN_ROWS = {
+    "users": lambda org: User.objects.filter(organization=org, is_patient=True),
+    "organizationMembers": lambda org: User.objects.filter(organization=org, is_patient=False),
+    "userGroups": lambda org: UserGroup.objects.filter(organization=org),
+    "tags": lambda org: Tag.objects.filter(organization=org),
+    "apiKeys": lambda org: ApiKey.objects.filter(user__organization=org),
+    "announcements": lambda org: Announcement.objects.filter(organization=org),
+}
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_lists_hold_only_the_callers_organization(gql, world, keys, foreign, name):
+    UserGroup.objects.create(organization=world.org, name="Own group")
+    Tag.objects.create(organization=world.org, user=world.owner, name="Own tag")
+    Announcement.objects.create(organization=world.org, user=world.owner, title="Own")
+    result = data_of(gql(LISTS[name], key=keys["owner"]))
+    listed = {item["id"] for item in result[name]}
+    assert listed == {str(pk) for pk in OWN_ROWS[name](world.org).values_list("pk", flat=True)}
+    count = result.get(f"{name}Count")
+    assert count is None or count == len(listed)
