@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import strawberry
+from django.db import DataError
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
@@ -56,6 +57,13 @@ class ErrorFormatter(SchemaExtension):
                     "messages": [{"field": m.field, "message": m.message} for m in original.messages],
                 }
                 formatted.append(self._copy(error, str(original), extensions))
+            elif isinstance(original, DataError):
+                # The database refused a value (a NUL character, a number out of range): the
+                # client's input, not our fault. Validation should catch these first; this is the net.
+                error_id = uuid.uuid4().hex[:12]
+                logger.warning("database refused a value %s in %s: %s", error_id, error.path, original)
+                formatted.append(self._copy(error, f"A value was refused by the database (id {error_id}).",
+                                            {"code": "BAD_USER_INPUT", "error_id": error_id}))
             elif isinstance(original, GraphQLError) and original.original_error is None:
                 # Argument coercion problems raised by graphql-core itself.
                 formatted.append(self._copy(error, error.message, {"code": "BAD_USER_INPUT"}))

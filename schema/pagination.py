@@ -65,7 +65,7 @@ def decode_cursor(cursor: str, expected: int) -> list[str | None]:
     if (
         not isinstance(values, list)
         or len(values) != expected
-        or not all(v is None or isinstance(v, str) for v in values)
+        or not all(v is None or (isinstance(v, str) and "\x00" not in v) for v in values)
     ):
         raise BadUserInput("'after' is not a cursor of this list (or of this sort order).")
     return values

@@ -42,6 +42,14 @@ def preferred_media_type(request: HttpRequest) -> str:
     return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def is_request_error(response_data: Any) -> bool:
     """Parse and validation failures: no data and no error tied to a field path.
 
@@ -63,14 +71,18 @@ class GraphQLView(StrawberryGraphQLView):
                                   media_type, Allow="GET, POST")
         viewer = viewer_for_credential(credential_from_header(request.headers.get("Authorization")))
         request.viewer = viewer or Viewer.anonymous()
-        if viewer is not None and viewer.api_key_id is not None:
-            decision = ratelimit.hit("api_key", str(viewer.api_key_id),
-                                     limit=settings.RATE_LIMIT_API_KEY_PER_SECOND, window_seconds=1)
+        if viewer is not None and (viewer.api_key_id is not None or viewer.session_id is not None):
+            # Sign-in sessions get the same budget as API keys, or they would be a way around it.
+            scope, ident = ("api_key", viewer.api_key_id) if viewer.api_key_id else ("session", viewer.session_id)
+            limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
+            decision = ratelimit.hit(scope, str(ident), limit=limit, window_seconds=1)
             if not decision.allowed:
-                limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
-                return error_response(429, f"Rate limit exceeded: {limit} requests per second per API key.",
+                return error_response(429, f"Rate limit exceeded: {limit} requests per second.",
                                       "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
         request.graphql_media_type = media_type
+        if request.method == "POST" and not _is_utf8(request.body):
+            # The HTTP adapter decodes the body before parsing it; undecodable bytes would be a 500.
+            return error_response(400, "The request body is not valid UTF-8.", "BAD_REQUEST", media_type)
         try:
             return self.run(request=request)
         except HTTPException as error:
@@ -82,6 +94,17 @@ class GraphQLView(StrawberryGraphQLView):
                 return error_response(405, "Mutations are only accepted over POST.", "METHOD_NOT_ALLOWED",
                                       media_type, Allow="POST")
             return error_response(status, error.reason, "BAD_REQUEST", media_type)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object (or a batch of them); anything else is a 400, never a 500."""
+        try:
+            value = self.decode_json(data)
+        except (ValueError, UnicodeError) as error:  # JSONDecodeError is a ValueError
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, dict) for item in items):
+            raise HTTPException(400, "The request body must be a JSON object with a 'query'.")
+        return value
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
         return Context(request=request, response=response, viewer=getattr(request, "viewer", Viewer.anonymous()))

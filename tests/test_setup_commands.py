@@ -93,8 +93,10 @@ def test_seed_demo_keys_work_for_their_roles(gql):
     staff = data_of(gql("{ userGroups { name } tags { name } }", key=by_role["staff"]))
     assert sorted(g["name"] for g in staff["userGroups"]) == ["Day Center", "Home Care"]
     assert len(staff["tags"]) == 3
-    patient = data_of(gql("{ currentUser { is_patient } usersCount }", key=by_role["patient"]))
-    assert patient == {"currentUser": {"is_patient": True}, "usersCount": 1}
+    patient = data_of(gql("{ currentUser { is_patient } }", key=by_role["patient"]))
+    assert patient == {"currentUser": {"is_patient": True}}
+    # users/usersCount are documented as provider/staff operations: a patient is refused.
+    assert error_codes(gql("{ usersCount }", key=by_role["patient"])) == ["FORBIDDEN"]
     # Tenancy: the other organization's provider sees only its own twelve patients.
     other = data_of(gql("{ users(page_size: 100) { organization { name } } }", key=keys[5][1]))
     assert {u["organization"]["name"] for u in other["users"]} == {"Cedar Ridge Memory Care"}

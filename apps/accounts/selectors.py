@@ -5,11 +5,14 @@ An ID outside the viewer's scope behaves exactly like an ID that does not exist.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import ApiKey, Location, Organization, OrganizationMembership, Tag, User, UserGroup
 from apps.accounts.viewer import Viewer
 from apps.core.errors import NotFound
+from apps.core.text import reject_nul
 from apps.core.timefmt import TimeFormatError, parse_date
 
 
@@ -28,18 +31,35 @@ def _none(model):
     return model.objects.none()
 
 
+def _care_team_patient_ids(provider_id: int | None):
+    """Ids of patients whose care team includes ``provider_id`` (a subquery, so no DISTINCT is needed:
+    DISTINCT would forbid ``select_for_update`` on PostgreSQL)."""
+    return User.care_team.through.objects.filter(to_user_id=provider_id).values("from_user_id")
+
+
+def _own_patients(provider_id: int | None) -> Q:
+    """Patients ``provider_id`` is the primary provider of, or is on the care team of."""
+    return Q(dietitian_id=provider_id) | Q(pk__in=_care_team_patient_ids(provider_id))
+
+
 def visible_users(viewer: Viewer) -> QuerySet[User]:
-    """Members see their organization's users; a patient sees themselves and their providers."""
+    """Members see their organization's providers and the patients ``visible_patients`` allows;
+    a patient sees themselves and their providers (primary provider and care team)."""
     if not viewer.is_authenticated:
         return _none(User)
     if viewer.is_patient:
         me = viewer.user
+        team = User.care_team.through.objects.filter(from_user_id=me.pk).values("to_user_id")
         return User.objects.filter(
-            Q(pk=me.pk) | Q(pk=me.dietitian_id) | Q(team_patients=me, is_patient=False)
-        ).distinct()
+            Q(pk=me.pk) | Q(pk=me.dietitian_id, is_patient=False) | Q(pk__in=team, is_patient=False)
+        )
     if not viewer.is_member:
         return _none(User)
-    return User.objects.filter(organization_id=viewer.organization_id)
+    qs = User.objects.filter(organization_id=viewer.organization_id)
+    if not viewer.has_permission("can_see_all_clients"):
+        # A member restricted to their own patients must not read the others through ``user(id:)``.
+        qs = qs.filter(Q(is_patient=False) | _own_patients(viewer.user_id))
+    return qs
 
 
 def visible_patients(viewer: Viewer) -> QuerySet[User]:
@@ -51,7 +71,7 @@ def visible_patients(viewer: Viewer) -> QuerySet[User]:
         return _none(User)
     qs = User.objects.filter(organization_id=viewer.organization_id, is_patient=True)
     if not viewer.has_permission("can_see_all_clients"):
-        qs = qs.filter(Q(dietitian_id=viewer.user_id) | Q(care_team=viewer.user_id)).distinct()
+        qs = qs.filter(_own_patients(viewer.user_id))
     return qs
 
 
@@ -95,10 +115,8 @@ def _keyword_filter(keywords: str) -> Q:
         )
         if term.isdigit() and len(term) <= 18:
             term_q |= Q(pk=int(term))
-        try:
+        with contextlib.suppress(TimeFormatError):  # most terms are not dates
             term_q |= Q(dob=parse_date(term))
-        except TimeFormatError:
-            pass
         condition &= term_q
     return condition
 
@@ -112,9 +130,14 @@ def patients_filter(
     provider_id: str | None = None,
     limited_to_provider: bool | None = None,
     show_all_by_default: bool | None = True,
+    conversation_id: object = None,
 ) -> QuerySet[User]:
     """The filter shared by ``users`` and ``usersCount``."""
+    reject_nul(keywords, "keywords")
+    reject_nul(active_status, "active_status")
     qs = visible_patients(viewer)
+    if conversation_id not in (None, ""):
+        qs = _in_conversation(qs, conversation_id)
     if keywords and keywords.strip():
         qs = qs.filter(_keyword_filter(keywords))
     elif show_all_by_default is False:
@@ -138,17 +161,29 @@ def patients_filter(
             return qs.none()
         sees_all = provider.membership.can_see_all_clients or provider.organization.owner_id == provider.pk
         if limited_to_provider or not sees_all:
-            qs = qs.filter(Q(dietitian_id=provider.pk) | Q(care_team=provider.pk))
+            qs = qs.filter(_own_patients(provider.pk))
     elif limited_to_provider and viewer.is_member:
-        qs = qs.filter(Q(dietitian_id=viewer.user_id) | Q(care_team=viewer.user_id))
-    return qs.distinct() if (provider_id or limited_to_provider) else qs
+        qs = qs.filter(_own_patients(viewer.user_id))
+    return qs
+
+
+def _in_conversation(qs: QuerySet[User], conversation_id: object) -> QuerySet[User]:
+    """Narrows to the members of a conversation. No conversation exists before the chat domain
+    provides them, so the filter matches nobody: it must never be ignored (that would widen the
+    result to everyone)."""
+    return qs.none()
 
 
 def members_filter(
-    viewer: Viewer, *, keywords: str | None = None, licensed_in_state: str | None = None
+    viewer: Viewer, *, keywords: str | None = None, licensed_in_state: str | None = None,
+    conversation_id: object = None,
 ) -> QuerySet[User]:
     if not viewer.is_member:
         return _none(User)
+    if conversation_id not in (None, ""):
+        return _in_conversation(organization_providers(viewer), conversation_id)
+    reject_nul(keywords, "keywords")
+    reject_nul(licensed_in_state, "licensed_in_state")
     qs = organization_providers(viewer)
     if keywords and keywords.strip():
         qs = qs.filter(_keyword_filter(keywords))
@@ -167,10 +202,13 @@ def organization_get(
     for_client: bool | None = None,
 ) -> Organization:
     """The organization the arguments name, if the viewer may see it (its own or a sub-organization)."""
+    reject_nul(email, "email")
     if not viewer.is_authenticated:
         raise NotFound("Organization not found.")
     own = viewer.user.organization
-    visible = Organization.objects.filter(Q(pk=own.pk) | Q(parent_id=own.pk))
+    # Members also see their sub-organizations; a patient sees only the organization caring for them.
+    scope = Q(pk=own.pk) if viewer.is_patient else Q(pk=own.pk) | Q(parent_id=own.pk)
+    visible = Organization.objects.filter(scope)
     org: Organization | None
     if organization_id not in (None, ""):
         org = visible.filter(pk=parse_id(organization_id)).first() if parse_id(organization_id) else None
@@ -209,6 +247,7 @@ def membership_get(viewer: Viewer, membership_id: object) -> OrganizationMembers
 def groups_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[UserGroup]:
     if not viewer.is_member:
         return UserGroup.objects.none()
+    reject_nul(keywords, "keywords")
     qs = UserGroup.objects.filter(organization_id=viewer.organization_id)
     if keywords and keywords.strip():
         qs = qs.filter(name__icontains=keywords.strip()[:100])
@@ -254,12 +293,15 @@ def location_get(viewer: Viewer, location_id: object) -> Location:
 
 
 def api_keys_visible(viewer: Viewer) -> QuerySet[ApiKey]:
-    """A user's own live keys; owners and developers also see their organization's."""
+    """A user's own live keys; the owner also sees the organization's, developers the patients'
+    (the keys they may create, see ``api_key_create``)."""
     if not viewer.is_authenticated:
         return ApiKey.objects.none()
     qs = ApiKey.objects.filter(revoked_at__isnull=True)
-    if viewer.is_member and (viewer.is_owner or viewer.has_permission("is_developer")):
+    if viewer.is_owner:
         return qs.filter(user__organization_id=viewer.organization_id)
+    if viewer.has_permission("is_developer"):
+        return qs.filter(Q(user_id=viewer.user_id) | Q(user__in=visible_patients(viewer).values("pk")))
     return qs.filter(user_id=viewer.user_id)
 
 

@@ -31,8 +31,14 @@ LIMITS = {
 }
 
 
-def clean_text(errors: Collector, field: str, value: str | None, *, required: bool = False) -> str | None:
-    """Strips and length-checks; ``None`` means "not given"."""
+def clean_text(
+    errors: Collector, field: str, value: str | None, *, required: bool = False, limit: int | None = None
+) -> str | None:
+    """Strips and length-checks; ``None`` means "not given".
+
+    ``limit`` overrides the per-field default: it must match the column's ``max_length``
+    (PostgreSQL refuses longer values with an error instead of a message).
+    """
     if value is None:
         if required:
             errors.add(field, f"{field.replace('_', ' ').capitalize()} can't be blank")
@@ -44,7 +50,7 @@ def clean_text(errors: Collector, field: str, value: str | None, *, required: bo
     if required and not text:
         errors.add(field, f"{field.replace('_', ' ').capitalize()} can't be blank")
         return None
-    limit = LIMITS.get(field, 255)
+    limit = limit or LIMITS.get(field, 255)
     if len(text) > limit:
         errors.add(field, f"is too long (maximum is {limit} characters)")
         return None

@@ -6,10 +6,12 @@ from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
 from apps.announcements.models import Announcement
 from apps.core.errors import NotFound
+from apps.core.text import reject_nul
 
 
 def announcements_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[Announcement]:
     """Everyone in the organization (patients included) reads its announcements."""
+    reject_nul(keywords, "keywords")
     if not viewer.is_authenticated:
         return Announcement.objects.none()
     qs = Announcement.objects.filter(organization_id=viewer.organization_id)

@@ -9,6 +9,7 @@ from apps.announcements.selectors import announcement_get
 from apps.core.errors import Collector, Forbidden
 
 MAX_DESCRIPTION = 10_000
+TITLE_LIMIT = Announcement._meta.get_field("title").max_length
 
 
 def _require_member(viewer: Viewer) -> None:
@@ -19,11 +20,13 @@ def _require_member(viewer: Viewer) -> None:
 def _clean(errors: Collector, title: str | None, description: str | None, *, creating: bool) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     if title is not None or creating:
-        value = clean_text(errors, "title", title, required=True)
+        value = clean_text(errors, "title", title, required=True, limit=TITLE_LIMIT)
         if value is not None:
             cleaned["title"] = value
     if description is not None:
-        if len(description) > MAX_DESCRIPTION:
+        if "\x00" in description:
+            errors.add("description", "contains a character that is not allowed")
+        elif len(description) > MAX_DESCRIPTION:
             errors.add("description", f"is too long (maximum is {MAX_DESCRIPTION} characters)")
         else:
             cleaned["description"] = description.strip()

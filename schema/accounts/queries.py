@@ -65,7 +65,7 @@ class Query:
                 return viewer.user
             raise
 
-    @strawberry.field(description="Patients the caller can see, filtered and paginated as documented.")
+    @strawberry.field(description="Patients visible to the calling provider or staff member.")
     def users(
         self,
         info: Info,
@@ -82,10 +82,11 @@ class Query:
         conversation_id: strawberry.ID | None = None,
         limited_to_provider: bool | None = None,
     ) -> list[UserType]:
-        viewer = require_viewer(info)
+        viewer = require_member(info)
         qs = selectors.patients_filter(
             viewer, keywords=keywords, active_status=active_status, group_id=group_id, provider_id=provider_id,
             limited_to_provider=limited_to_provider, show_all_by_default=show_all_by_default,
+            conversation_id=conversation_id,
         )
         return paginate(qs, info, sort=sort_for(USER_SORTS, sort_by, "last_name_desc"), offset=offset,
                         page_size=page_size, should_paginate=should_paginate, after=after)
@@ -102,10 +103,11 @@ class Query:
         conversation_id: strawberry.ID | None = None,
         limited_to_provider: bool | None = None,
     ) -> int:
-        viewer = require_viewer(info)
+        viewer = require_member(info)
         return selectors.patients_filter(
             viewer, keywords=keywords, active_status=active_status, group_id=group_id, provider_id=provider_id,
             limited_to_provider=limited_to_provider, show_all_by_default=show_all_by_default,
+            conversation_id=conversation_id,
         ).count()
 
     @strawberry.field(description="The caller's organization, or one named by the arguments.")
@@ -136,7 +138,8 @@ class Query:
         after: str | None = None,
     ) -> list[UserType]:
         viewer = require_member(info)
-        qs = selectors.members_filter(viewer, keywords=keywords, licensed_in_state=licensed_in_state)
+        qs = selectors.members_filter(viewer, keywords=keywords, licensed_in_state=licensed_in_state,
+                                      conversation_id=conversation_id)
         return paginate(qs, info, sort=sort_for(USER_SORTS, sort_by, "last_name"), offset=offset,
                         page_size=page_size, should_paginate=should_paginate, after=after)
 
@@ -146,7 +149,8 @@ class Query:
         conversation_id: strawberry.ID | None = None,
     ) -> int:
         viewer = require_member(info)
-        return selectors.members_filter(viewer, keywords=keywords, licensed_in_state=licensed_in_state).count()
+        return selectors.members_filter(viewer, keywords=keywords, licensed_in_state=licensed_in_state,
+                                      conversation_id=conversation_id).count()
 
     @strawberry.field
     def userGroup(self, info: Info, id: strawberry.ID | None = None) -> UserGroupType | None:  # noqa: N802

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from strawberry import auto
+from strawberry_django.optimizer import optimize
 
-from apps.accounts import models
+from apps.accounts import models, selectors
 from apps.core.timefmt import TimeFormatError, format_datetime, now
 from apps.scheduling.models import Appointment, AppointmentTypeCredit, active_q
 
@@ -26,6 +28,22 @@ def _next_appointment_start(info: object = None) -> Subquery:
         Q(attendee_links__user_id=OuterRef("pk")) | Q(provider_id=OuterRef("pk"))
     )
     return Subquery(upcoming.order_by("start").values("start")[:1])
+
+
+def _scoped_tagged_users(info: strawberry.Info) -> Prefetch:
+    # optimize() with this field's own info applies the nested selection (only/select_related/
+    # deeper prefetches) to the prefetch queryset, so nested fields cost no query per row.
+    queryset = selectors.visible_users(info.context.viewer).order_by("id")
+    return Prefetch("tagged_users", queryset=optimize(queryset, info))
+
+
+def _ordered_prefetch(name: str, queryset: QuerySet) -> Callable[[strawberry.Info], Prefetch]:
+    """A prefetch of ``name`` in a fixed order, optimized for the field's nested selection."""
+
+    def build(info: strawberry.Info) -> Prefetch:
+        return Prefetch(name, queryset=optimize(queryset, info))
+
+    return build
 
 
 @strawberry_django.type(models.Location, name="Location")
@@ -65,9 +83,12 @@ class OrganizationType:
     def owner_id(self, root: models.Organization) -> strawberry.ID | None:
         return strawberry.ID(str(root.owner_id)) if root.owner_id else None
 
-    @strawberry_django.field(prefetch_related=[Prefetch("sub_organizations",
-                                                        queryset=models.Organization.objects.order_by("id"))])
-    def sub_organizations(self, root: models.Organization) -> list[OrganizationType]:
+    @strawberry_django.field(prefetch_related=[_ordered_prefetch("sub_organizations",
+                                                                 models.Organization.objects.order_by("id"))])
+    def sub_organizations(self, root: models.Organization, info: strawberry.Info) -> list[OrganizationType]:
+        # Members see their sub-organizations (organization_get allows them); patients do not.
+        if not info.context.viewer.is_member:
+            return []
         return list(root.sub_organizations.all())
 
 
@@ -101,11 +122,13 @@ class TagType:
     name: auto
     user: UserType | None
 
-    @strawberry_django.field(
-        prefetch_related=[Prefetch("tagged_users", queryset=models.User.objects.order_by("id"))]
-    )
-    def tagged_users(self, root: models.Tag) -> list[UserType]:
-        return list(root.tagged_users.all())
+    @strawberry_django.field(prefetch_related=[_scoped_tagged_users])
+    def tagged_users(self, root: models.Tag, info: strawberry.Info) -> list[UserType]:
+        """Only users the viewer may read: a tag must not reveal patients of a restricted member
+        or (for a patient) anyone else."""
+        if "tagged_users" in getattr(root, "_prefetched_objects_cache", {}):
+            return list(root.tagged_users.all())  # prefetched through the viewer's scope above
+        return list(selectors.visible_users(info.context.viewer).filter(applied_tags__tag=root).order_by("id"))
 
 
 @strawberry_django.type(models.User, name="User")
@@ -157,22 +180,23 @@ class UserType:
     def user_group_id(self, root: models.User) -> strawberry.ID | None:
         return strawberry.ID(str(root.user_group_id)) if root.user_group_id else None
 
-    @strawberry_django.field(only=["organization_id", "is_patient"],
+    @strawberry_django.field(only=["organization_id", "is_patient", "organization__owner_id"],
                              select_related=["organization"])
     def is_owner(self, root: models.User) -> bool:
         return not root.is_patient and root.organization.owner_id == root.pk
 
-    @strawberry_django.field(prefetch_related=[Prefetch("tags", queryset=models.Tag.objects.order_by("id"))])
-    def tags(self, root: models.User) -> list[TagType]:
+    @strawberry_django.field(prefetch_related=[_ordered_prefetch("tags", models.Tag.objects.order_by("id"))])
+    def tags(self, root: models.User, info: strawberry.Info) -> list[TagType]:
+        # Tags are the providers' internal labels (the tags query is provider-only): patients see none.
+        if not info.context.viewer.is_member:
+            return []
         return list(root.tags.all())
 
-    @strawberry_django.field(
-        prefetch_related=[Prefetch("care_team", queryset=models.User.objects.order_by("id"))]
-    )
+    @strawberry_django.field(prefetch_related=[_ordered_prefetch("care_team", models.User.objects.order_by("id"))])
     def care_team(self, root: models.User) -> list[UserType]:
         return list(root.care_team.all())
 
-    @strawberry_django.field(select_related=["membership"])
+    @strawberry_django.field(only=["is_patient", "membership__has_api_access"], select_related=["membership"])
     def has_api_access(self, root: models.User) -> bool:
         membership = getattr(root, "membership", None) if not root.is_patient else None
         return bool(membership and membership.has_api_access)

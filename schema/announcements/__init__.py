@@ -106,5 +106,6 @@ class Mutation:
         self, info: Info, input: DeleteAnnouncementInput | None = None
     ) -> AnnouncementPayload:
         viewer = require_member(info)
-        item, messages = attempt(lambda: services.announcement_delete(viewer, announcement_id=provided(input).get("id")))
+        item, messages = attempt(lambda: services.announcement_delete(
+            viewer, announcement_id=provided(input).get("id")))
         return AnnouncementPayload(announcement=item, messages=messages)

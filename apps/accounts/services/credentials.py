@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.authentication import API_KEY_PREFIX, SESSION_PREFIX
 from apps.accounts.models import ApiKey, SessionToken, User
 from apps.accounts.selectors import api_keys_visible, parse_id, visible_users
-from apps.accounts.validation import clean_email
+from apps.accounts.validation import clean_email, clean_text
 from apps.accounts.viewer import Viewer
 from apps.core import ratelimit
 from apps.core.crypto import random_token, token_hash
@@ -31,11 +31,14 @@ class IssuedKey:
 
 @transaction.atomic
 def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> IssuedKey:
-    """Anyone may create keys for themselves; owners and developers for users of their organization."""
+    """Anyone may create keys for themselves; the owner for anyone of the organization; developers
+    for patients only (a key carries its user's powers, so a developer minting one for the owner or
+    another member would escalate their own permissions)."""
     if not viewer.is_authenticated:
         raise Forbidden()
-    if name is not None and len(name.strip()) > 100:
-        raise ValidationFailed.single("name", "is too long (maximum is 100 characters)")
+    errors = Collector()
+    name = clean_text(errors, "name", name, limit=ApiKey._meta.get_field("name").max_length)
+    errors.raise_if_any()
     target_pk = parse_id(user_id) if user_id not in (None, "") else viewer.user_id
     if target_pk is None:
         raise ValidationFailed.single("user_id", "User not found")
@@ -47,6 +50,8 @@ def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> Issu
         target = visible_users(viewer).filter(pk=target_pk).first()
         if target is None:
             raise ValidationFailed.single("user_id", "User not found")
+        if not target.is_patient and not viewer.is_owner:
+            raise Forbidden("Only the owner can create API keys for providers and staff members.")
     plain = random_token(API_KEY_PREFIX, 30)
     record = ApiKey.objects.create(
         user=target,
@@ -91,9 +96,12 @@ def sign_in(*, email: str | None, password: str | None) -> Session:
     if not decision.allowed:
         raise RateLimited(decision.retry_after, "Too many sign-in attempts; try again later.")
     candidates = list(User.objects.filter(email__iexact=address, active=True).order_by("id")[:20])
-    user = next((u for u in candidates if u.has_usable_password() and u.check_password(password)), None)
+    with_password = [u for u in candidates if u.has_usable_password()]
+    user = next((u for u in with_password if u.check_password(password)), None)
     if user is None:
-        if not candidates:
+        if not with_password:
+            # No hash was checked (unknown e-mail, or invited accounts without a password yet):
+            # spend the same time, so the answer's timing does not reveal which.
             check_password(password, _DUMMY_HASH)
         raise ValidationFailed.single("password", "Invalid email or password")
     plain = random_token(SESSION_PREFIX, 30)

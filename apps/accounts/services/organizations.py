@@ -11,7 +11,7 @@ from django.db import transaction
 
 from apps.accounts import mail
 from apps.accounts.models import Organization, OrganizationMembership, User
-from apps.accounts.selectors import membership_get, parse_id
+from apps.accounts.selectors import membership_get, memberships, parse_id
 from apps.accounts.services.common import apply_changes
 from apps.accounts.validation import check_password, check_timezone, clean_email, clean_text
 from apps.accounts.viewer import Viewer
@@ -89,15 +89,17 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
     if values.get("id") not in (None, ""):
         membership = membership_get(viewer, values["id"])
     elif values.get("email"):
-        membership = (
-            OrganizationMembership.objects.select_related("user")
-            .filter(organization_id=viewer.organization_id, user__email__iexact=str(values["email"]).strip())
-            .first()
-        )
+        lookup = Collector()
+        address = clean_email(lookup, values["email"])
+        lookup.raise_if_any()
+        membership = memberships(viewer).select_related("user").filter(user__email__iexact=address).first()
         if membership is None:
             raise ValidationFailed.single("id", "Organization membership not found")
     else:
         raise ValidationFailed.single("id", "id is required")
+    if membership.user_id == membership.organization.owner_id and not viewer.is_owner:
+        # can_edit_members reaches the account itself (password, e-mail): the owner's is the owner's alone.
+        raise Forbidden("Only the owner can change the owner's membership.")
     errors = Collector()
     user = membership.user
     user_values: dict[str, Any] = {}
@@ -108,7 +110,12 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
                 user_values[name] = value
     if values.get("email") is not None and values.get("id") not in (None, ""):
         email = clean_email(errors, values["email"], required=True)
-        if email:
+        taken = email and User.objects.filter(
+            organization_id=membership.organization_id, is_patient=False, email__iexact=email
+        ).exclude(pk=membership.user_id).exists()
+        if taken:
+            errors.add("email", "A member with this e-mail already exists in this organization")
+        elif email:
             user_values["email"] = email
     if values.get("timezone") is not None:
         tz = check_timezone(errors, values["timezone"])

@@ -233,9 +233,12 @@ def user_update(viewer: Viewer, *, user_id: object, current_email: str | None, v
     if not viewer.is_authenticated:
         raise Forbidden()
     if user_id not in (None, ""):
-        user = patient_get(viewer, user_id) if not (parse_id(user_id) == viewer.user_id) else viewer.user
+        user = patient_get(viewer, user_id) if parse_id(user_id) != viewer.user_id else viewer.user
     elif current_email:
-        user = visible_patients(viewer).filter(email__iexact=current_email.strip()).first()
+        lookup = Collector()
+        address = clean_email(lookup, current_email, field="current_email")
+        lookup.raise_if_any()
+        user = visible_patients(viewer).filter(email__iexact=address).first()
         if user is None:
             raise NotFound("User not found.")
     else:

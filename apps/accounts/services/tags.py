@@ -13,6 +13,7 @@ from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
 from webhooks.events import emit
 
 DUPLICATE = "A tag with this name already exists"
+TAG_NAME_LIMIT = Tag._meta.get_field("name").max_length
 
 
 def _require_member(viewer: Viewer) -> None:
@@ -44,7 +45,7 @@ def _apply(viewer: Viewer, tag: Tag, user: User) -> bool:
 def tag_create(viewer: Viewer, *, name: str | None, taggable_user_id: object) -> Tag:
     _require_member(viewer)
     errors = Collector()
-    cleaned = clean_text(errors, "name", name, required=True)
+    cleaned = clean_text(errors, "name", name, required=True, limit=TAG_NAME_LIMIT)
     errors.raise_if_any()
     user = _taggable_user(viewer, taggable_user_id, required=False)
     if Tag.objects.annotate(ln=Lower("name")).filter(user=viewer.user, ln=cleaned.lower()).exists():
@@ -64,7 +65,7 @@ def tag_update(viewer: Viewer, *, tag_id: object, name: str | None) -> Tag:
     _require_member(viewer)
     tag = tag_get(viewer, tag_id)
     errors = Collector()
-    cleaned = clean_text(errors, "name", name, required=True)
+    cleaned = clean_text(errors, "name", name, required=True, limit=TAG_NAME_LIMIT)
     errors.raise_if_any()
     if Tag.objects.annotate(ln=Lower("name")).filter(user_id=tag.user_id, ln=cleaned.lower()).exclude(
         pk=tag.pk

@@ -1,0 +1,12 @@
+"""Checks on free-text arguments that reach SQL filters."""
+
+from __future__ import annotations
+
+from apps.core.errors import BadUserInput
+
+
+def reject_nul(value: str | None, argument: str) -> str | None:
+    """Refuses a NUL character: PostgreSQL cannot store or compare it (it raises DataError)."""
+    if value is not None and "\x00" in value:
+        raise BadUserInput(f"'{argument}' contains a character that is not allowed.")
+    return value

@@ -1,0 +1,184 @@
+"""GraphQL over HTTP: methods, media types, status codes, GraphiQL, health and error masking."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.parse
+
+import pytest
+from django.test import Client
+
+from apps.accounts.models import UserGroup
+from tests.conftest import data_of
+
+pytestmark = pytest.mark.django_db
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Basic {key}", "AuthorizationSource": "API"}
+
+
+def get(query: str | None, key: str | None = None, accept: str = "application/json", **params: str):
+    if query is not None:
+        params["query"] = query
+    url = "/graphql" + ("?" + urllib.parse.urlencode(params) if params else "")
+    return Client().get(url, headers={"Accept": accept, **(auth(key) if key else {})})
+
+
+def post(body: str | bytes, key: str | None = None, content_type: str = "application/json",
+         accept: str = "application/json"):
+    return Client().post("/graphql", data=body, content_type=content_type,
+                         headers={"Accept": accept, **(auth(key) if key else {})})
+
+
+def test_post_json(world, keys):
+    response = post(json.dumps({"query": "query Me { currentUser { id } }", "operationName": "Me"}), keys["staff"])
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"data": {"currentUser": {"id": str(world.staff.pk)}}}
+    assert response["X-Request-Id"]
+
+
+def test_get_query(world, keys):
+    response = get("query($id: ID) { user(id: $id) { id } }", keys["staff"],
+                   variables=json.dumps({"id": str(world.patients[0].pk)}))
+    assert response.status_code == 200
+    assert response.json() == {"data": {"user": {"id": str(world.patients[0].pk)}}}
+
+
+def test_mutation_over_get_is_405(world, keys):
+    response = get('mutation { createGroup(input: {name: "G"}) { user_group { id } } }', keys["staff"])
+    assert response.status_code == 405
+    assert "POST" in response["Allow"] and "GET" not in response["Allow"].replace("GET,", "")
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert not UserGroup.objects.exists()
+
+
+def test_other_methods_are_405(world, keys):
+    response = Client().put("/graphql", data="{}", content_type="application/json", headers=auth(keys["staff"]))
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"
+
+
+def test_graphql_response_media_type(world, keys):
+    ok = post(json.dumps({"query": "{ currentUser { id } }"}), keys["staff"], accept=GRAPHQL_RESPONSE)
+    assert ok.status_code == 200 and ok["Content-Type"].startswith(GRAPHQL_RESPONSE)
+    for document in ("{ currentUser { id ", "{ currentUser { no_such_field } }"):
+        bad = post(json.dumps({"query": document}), keys["staff"], accept=GRAPHQL_RESPONSE)
+        assert bad.status_code == 400, document
+        assert bad["Content-Type"].startswith(GRAPHQL_RESPONSE)
+        assert bad.json()["errors"] and bad.json().get("data") is None
+        legacy = post(json.dumps({"query": document}), keys["staff"], accept="application/json")
+        assert legacy.status_code == 200, document
+        assert legacy["Content-Type"].startswith("application/json")
+        assert legacy.json()["errors"]
+
+
+def test_field_errors_keep_200_with_graphql_response(world, keys):
+    """An execution error (data present) is not a request error: 200 for both media types."""
+    response = post(json.dumps({"query": '{ user(id: "999999") { id } }'}), keys["staff"], accept=GRAPHQL_RESPONSE)
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_missing_query_is_400(world, keys):
+    assert post(json.dumps({"variables": {}}), keys["staff"]).status_code == 400
+    assert get(None, keys["staff"], accept="application/json").status_code == 400
+
+
+def test_wrong_content_type_is_415(world, keys):
+    response = post("{ currentUser { id } }", keys["staff"], content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["message"]
+
+
+def test_malformed_json_is_400(world, keys):
+    for body in ('{"query": ', "[]", '"just a string"', b"\xff\xfe"):
+        response = post(body, keys["staff"])
+        assert response.status_code == 400, body
+        assert response["Content-Type"].startswith("application/json")
+
+
+def test_graphiql_for_browsers():
+    response = Client().get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"graphiql" in response.content.lower()
+
+
+def test_health_without_auth():
+    response = Client().get("/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"status", "time", "version", "database"}
+    assert body["status"] == "ok" and body["database"] == "ok" and body["version"]
+
+
+def test_unexpected_exceptions_are_masked_and_logged(world, keys, monkeypatch, caplog):
+    from apps.accounts.services import groups
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret detail: password=hunter2")
+
+    monkeypatch.setattr(groups, "group_create", explode)
+    with caplog.at_level(logging.ERROR, logger="careplatform.graphql"):
+        response = post(json.dumps({"query": 'mutation { createGroup(input: {name: "G"}) { user_group { id } } }'}),
+                        keys["staff"])
+    assert response.status_code == 200
+    error = response.json()["errors"][0]
+    error_id = error["extensions"]["error_id"]
+    assert error["message"] == f"Internal error (id {error_id})."
+    assert error["extensions"] == {"code": "INTERNAL", "error_id": error_id}
+    text = response.content.decode()
+    assert "hunter2" not in text and "Traceback" not in text and "RuntimeError" not in text
+    logged = [r for r in caplog.records if error_id in r.getMessage()]
+    assert logged and logged[0].exc_info and "hunter2" in str(logged[0].exc_info[1])
+
+
+def test_database_data_errors_are_bad_input_not_internal(world, keys, monkeypatch):
+    from django.db import DataError
+
+    from apps.accounts import selectors
+
+    def refuse(*args, **kwargs):
+        raise DataError("value out of range")
+
+    monkeypatch.setattr(selectors, "group_get", refuse)
+    result = post(json.dumps({"query": '{ userGroup(id: "1") { id } }'}), keys["staff"]).json()
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "out of range" not in result["errors"][0]["message"]
+
+
+def test_batched_or_non_object_bodies_do_not_500(world, keys):
+    response = post(json.dumps([{"query": "{ currentUser { id } }"}]), keys["staff"])
+    assert response.status_code == 400
+
+
+def test_get_with_variables_that_are_not_json(world, keys):
+    response = get("query($id: ID) { user(id: $id) { id } }", keys["staff"], variables="{not json")
+    assert response.status_code == 400
+
+
+def test_anonymous_post_is_401(world):
+    response = post(json.dumps({"query": "{ currentUser { id } }"}))
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_operation_name_selects_the_operation(world, keys):
+    body = {"query": "query A { currentUser { id } } query B { usersCount }", "operationName": "B"}
+    response = post(json.dumps(body), keys["staff"])
+    assert data_of(response.json()) == {"usersCount": 3}
+
+
+def test_request_id_is_echoed_only_when_safe(world, keys):
+    ok = Client().post("/graphql", data=json.dumps({"query": "{ currentUser { id } }"}),
+                       content_type="application/json", headers={**auth(keys["staff"]), "X-Request-Id": "abc-123"})
+    assert ok["X-Request-Id"] == "abc-123"
+    for bad in ("evil\r\nSet-Cookie: x=1", "a" * 65, "spaces here"):
+        response = Client().get("/api/health", headers={"X-Request-Id": bad})
+        assert response.status_code == 200
+        assert response["X-Request-Id"] != bad and len(response["X-Request-Id"]) == 32
