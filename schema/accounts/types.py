@@ -32,6 +32,13 @@ def _scoped_tagged_users(info: strawberry.Info) -> Prefetch:
     return Prefetch("tagged_users", queryset=optimize(queryset, info))
 
 
+def _scoped_locations(info: strawberry.Info) -> Prefetch:
+    # Addresses the viewer may see: a patient only their own (not their provider's), a member
+    # their organization's. Built like ``_scoped_tagged_users`` so lists cost no query per row.
+    queryset = selectors.locations_visible(info.context.viewer).order_by("id")
+    return Prefetch("locations", queryset=optimize(queryset, info))
+
+
 def _ordered_prefetch(name: str, queryset: QuerySet) -> Callable[[strawberry.Info], Prefetch]:
     """A prefetch of ``name`` in a fixed order, optimized for the field's nested selection."""
 
@@ -144,7 +151,6 @@ class UserType:
     organization: OrganizationType
     user_group: UserGroupType | None
     dietitian: UserType | None
-    locations: list[LocationType]
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root) -> str | None:
@@ -179,6 +185,12 @@ class UserType:
                              select_related=["organization"])
     def is_owner(self, root: models.User) -> bool:
         return not root.is_patient and root.organization.owner_id == root.pk
+
+    @strawberry_django.field(prefetch_related=[_scoped_locations])
+    def locations(self, root: models.User, info: strawberry.Info) -> list[LocationType]:
+        if "locations" in getattr(root, "_prefetched_objects_cache", {}):
+            return list(root.locations.all())  # prefetched through the viewer's scope above
+        return list(selectors.locations_visible(info.context.viewer).filter(user_id=root.pk).order_by("id"))
 
     @strawberry_django.field(prefetch_related=[_ordered_prefetch("tags", models.Tag.objects.order_by("id"))])
     def tags(self, root: models.User, info: strawberry.Info) -> list[TagType]:
