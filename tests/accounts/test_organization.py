@@ -324,8 +324,8 @@ def test_user_locations_are_scoped_to_the_viewer(gql, world, other_world, keys):
     # A foreign organization's row pointing at the patient (inconsistent data) must never show.
     Location.objects.create(organization=other_world.org, user=patient, city="Elsewhere")
     as_patient = data_of(gql(USER_LOCATIONS, {"id": str(patient.pk)}, key=keys["patient"]))["user"]
-    assert as_patient == {"id": str(patient.pk),
-                          "locations": [{"id": str(home.pk), "city": "Boston"}, {"id": str(second.pk), "city": "Salem"}],
+    own = [{"id": str(home.pk), "city": "Boston"}, {"id": str(second.pk), "city": "Salem"}]
+    assert as_patient == {"id": str(patient.pk), "locations": own,
                           "dietitian": {"id": str(provider.pk), "locations": []}}
     # The provider is visible to the patient, the provider's office address is not.
     assert data_of(gql("query($id: ID) { user(id: $id) { locations { id } } }", {"id": str(provider.pk)},
