@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from apps.accounts.models import ApiKey, SessionToken, User
+from apps.accounts.models import ApiKey, OrganizationMembership, SessionToken, User
 from apps.core.crypto import token_hash
 from schema.pagination import encode_cursor
 from tests import factories
@@ -242,3 +242,14 @@ def test_inactive_membership_stops_api_keys(gql, world, keys):
     assert result["updateOrganizationMembership"]["messages"] == []
     assert error_codes(gql(CURRENT, key=keys["staff"])) == ["UNAUTHENTICATED"]
     assert data_of(gql(CURRENT, key=keys["owner"]))["currentUser"]["id"] == str(world.owner.pk)
+
+
+def test_no_key_is_minted_for_a_member_without_api_access(gql, world, keys):
+    OrganizationMembership.objects.filter(user=world.provider).update(has_api_access=False)
+    before = ApiKey.objects.count()
+    token = data_of(gql(SIGN_IN, {"email": world.provider.email, "password": factories.PASSWORD}))["signIn"]["token"]
+    own = data_of(gql(CREATE_KEY, {"name": "Mine"}, headers=bearer(token)))["createApiKey"]
+    by_owner = data_of(gql(CREATE_KEY, {"user_id": str(world.provider.pk)}, key=keys["owner"]))["createApiKey"]
+    refusal = [{"field": "user_id", "message": "This member has no API access (has_api_access is false)"}]
+    assert own["messages"] == refusal and by_owner["messages"] == refusal
+    assert ApiKey.objects.count() == before
