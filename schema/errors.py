@@ -20,11 +20,19 @@ logger = logging.getLogger("careplatform.graphql")
 class FieldErrorType:
     field: str | None
     message: str
+    # Not in the published API: an addition clients may select to branch on without parsing the
+    # message. Clients selecting only ``field``/``message`` see exactly the documented shape.
+    code: str | None = strawberry.field(
+        default="BAD_USER_INPUT",
+        description="Machine-readable reason: BAD_USER_INPUT for invalid input, SLOT_UNAVAILABLE when "
+                    "the chosen time was taken meanwhile, NOT_FOUND for an id the caller cannot see.",
+    )
 
 
 def to_messages(error: ValidationFailed | list[FieldMessage]) -> list[FieldErrorType]:
-    items = error.messages if isinstance(error, ValidationFailed) else error
-    return [FieldErrorType(field=m.field, message=m.message) for m in items]
+    if isinstance(error, ValidationFailed):
+        return [FieldErrorType(field=m.field, message=m.message, code=error.code) for m in error.messages]
+    return [FieldErrorType(field=m.field, message=m.message) for m in error]
 
 
 class ErrorFormatter(SchemaExtension):

@@ -1,8 +1,8 @@
-"""Schema-wide gates that run before any resolver."""
+"""Schema-wide gates that run before any resolver: query size limits and authentication."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from graphql import (
     ExecutionResult,
@@ -14,9 +14,60 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.utilities import get_operation_ast
-from strawberry.extensions import SchemaExtension
+from graphql.validation import ASTValidationRule, ValidationContext
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
 from schema.permissions import PUBLIC_ROOT_FIELDS
+
+# Cost guards. Every documented operation nests at most 4 levels and has under 150 tokens;
+# these bounds leave ample room while refusing documents built to exhaust the server (deep
+# cyclic nesting like user { dietitian { care_team { ... } } }, or hundreds of aliased copies of
+# an expensive list). Introspection fields do not count towards the depth.
+MAX_QUERY_DEPTH = 10
+MAX_ALIASES = 50
+MAX_TOKENS = 5000
+LIMIT_CODE = "QUERY_TOO_COMPLEX"
+
+
+def _coded(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
+    """``rule`` with ``extensions.code`` on the errors it reports, so clients can tell a refused
+    document from a mistyped one. Strawberry's limiters report only while being constructed."""
+
+    class Coded(rule):  # type: ignore[misc, valid-type]
+        def __init__(self, context: ValidationContext) -> None:
+            report = context.report_error
+
+            def report_with_code(error: GraphQLError) -> None:
+                error.extensions = {**(error.extensions or {}), "code": code}
+                report(error)
+
+            context.report_error = report_with_code  # type: ignore[method-assign]
+            try:
+                super().__init__(context)
+            finally:
+                del context.report_error  # back to the class's method
+
+    Coded.__name__ = f"Coded{rule.__name__}"
+    return Coded
+
+
+# Built once: the validation cache is keyed by the rule classes, so a class made per request
+# would never hit the cache.
+LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
+    _coded(QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules[0], LIMIT_CODE),
+    _coded(MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules[0], LIMIT_CODE),
+)
+
+
+def query_limits() -> list[Callable[[], SchemaExtension]]:
+    """Extension factories (strawberry builds a fresh extension per request from each)."""
+    return [lambda: AddValidationRules(list(LIMIT_RULES)), lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS)]
 
 
 def root_field_names(document, operation_name: str | None) -> set[str]:

@@ -12,7 +12,7 @@ from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.errors import ErrorFormatter
-from schema.extensions import AuthenticationGate
+from schema.extensions import AuthenticationGate, query_limits
 
 DOMAINS = ("accounts", "announcements", "webhooks", "scheduling")
 
@@ -39,8 +39,10 @@ def build_schema() -> Schema:
         subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
         config=StrawberryConfig(auto_camel_case=False),
         # Partner apps send the same few documents over and over: parse and validate each once.
-        extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512), AuthenticationGate,
-                    DjangoOptimizerExtension, ErrorFormatter],
+        # Extensions are given as classes or factories: strawberry builds fresh ones per request
+        # (the caches themselves live at module level and are shared).
+        extensions=[*query_limits(), lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512),
+                    AuthenticationGate, DjangoOptimizerExtension, ErrorFormatter],
     )
 
 

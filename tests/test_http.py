@@ -182,3 +182,70 @@ def test_request_id_is_echoed_only_when_safe(world, keys):
         response = Client().get("/api/health", headers={"X-Request-Id": bad})
         assert response.status_code == 200
         assert response["X-Request-Id"] != bad and len(response["X-Request-Id"]) == 32
+
+
+def _nested(levels: int) -> str:
+    """currentUser with ``levels`` nested dietitian fields: an operation of depth ``levels + 1``."""
+    return "{ currentUser { " + "dietitian { " * levels + "id" + " }" * levels + " id } }"
+
+
+def test_over_deep_documents_are_refused_before_execution(world, keys):
+    from schema.extensions import MAX_QUERY_DEPTH
+
+    allowed = post(json.dumps({"query": _nested(MAX_QUERY_DEPTH - 1)}), keys["owner"])
+    assert allowed.status_code == 200
+    assert data_of(allowed.json())["currentUser"] == {"dietitian": None, "id": str(world.owner.pk)}
+    body = json.dumps({"query": _nested(MAX_QUERY_DEPTH), "operationName": None})
+    refused = post(body, keys["owner"])
+    assert refused.status_code == 200  # application/json: a request error still answers 200
+    assert refused.json() == {"data": None, "errors": [{
+        "message": f"'anonymous' exceeds maximum operation depth of {MAX_QUERY_DEPTH}",
+        "locations": [{"line": 1, "column": refused.json()["errors"][0]["locations"][0]["column"]}],
+        "extensions": {"code": "QUERY_TOO_COMPLEX"}}]}
+    strict = post(body, keys["owner"], accept=GRAPHQL_RESPONSE)
+    assert strict.status_code == 400
+    assert strict.json()["errors"][0]["extensions"] == {"code": "QUERY_TOO_COMPLEX"}
+
+
+def test_depth_counts_through_fragments(world, keys):
+    from schema.extensions import MAX_QUERY_DEPTH
+
+    inner = "dietitian { " * MAX_QUERY_DEPTH + "id" + " }" * MAX_QUERY_DEPTH
+    query = "query Deep { currentUser { ...F } } fragment F on User { id " + inner + " }"
+    result = post(json.dumps({"query": query}), keys["owner"]).json()
+    assert result["data"] is None
+    assert result["errors"][0]["message"] == f"'Deep' exceeds maximum operation depth of {MAX_QUERY_DEPTH}"
+    assert result["errors"][0]["extensions"] == {"code": "QUERY_TOO_COMPLEX"}
+
+
+def test_too_many_aliases_and_tokens_are_refused(world, keys):
+    from schema.extensions import MAX_ALIASES, MAX_TOKENS
+
+    def aliased(count: int) -> str:
+        return "{ " + " ".join(f"u{n}: users(page_size: 100) {{ id }}" for n in range(count)) + " }"
+
+    assert "errors" not in post(json.dumps({"query": aliased(MAX_ALIASES)}), keys["owner"]).json()
+    refused = post(json.dumps({"query": aliased(MAX_ALIASES + 1)}), keys["owner"]).json()
+    assert refused == {"data": None, "errors": [{"message": f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}",
+                                                 "extensions": {"code": "QUERY_TOO_COMPLEX"}}]}
+    huge = "{ currentUser { " + "id " * MAX_TOKENS + "} }"
+    result = post(json.dumps({"query": huge}), keys["owner"]).json()
+    assert result["data"] is None
+    assert result["errors"][0]["message"].startswith(f"Syntax Error: Document contains more than {MAX_TOKENS} tokens")
+
+
+def test_introspection_is_not_limited_by_depth(world, keys):
+    from graphql import get_introspection_query
+
+    result = post(json.dumps({"query": get_introspection_query(descriptions=True)}), keys["owner"]).json()
+    assert "errors" not in result and result["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_schema_builds_without_deprecation_warnings():
+    import warnings
+
+    from schema.schema import build_schema
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        build_schema()

@@ -19,6 +19,11 @@ from apps.core.crypto import token_hash
 API_KEY_PREFIX = "cp_"
 SESSION_PREFIX = "cps_"
 _LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+# A provider's or staff member's API keys work only while their membership is active and grants
+# API access (OrganizationMembership.has_api_access); taking either away stops every key at once
+# without revoking them. Patients have no membership and keep their keys. Sign-in sessions (the
+# web app) are not API access and are not affected.
+_API_ACCESS = Q(user__is_patient=True) | Q(user__membership__active=True, user__membership__has_api_access=True)
 
 
 def credential_from_header(header: str | None) -> str | None:
@@ -34,7 +39,8 @@ def credential_from_header(header: str | None) -> str | None:
 
 
 def viewer_for_credential(credential: str | None) -> Viewer | None:
-    """The viewer for a key or token; ``None`` when it is unknown, revoked, expired or archived."""
+    """The viewer for a key or token; ``None`` when it is unknown, revoked, expired or archived,
+    or when it is an API key of a member without (active) API access."""
     if not credential:
         return None
     digest = token_hash(credential)
@@ -49,6 +55,7 @@ def viewer_for_credential(credential: str | None) -> Viewer | None:
     key = (
         ApiKey.objects.select_related("user", "user__organization")
         .filter(key_hash=digest, revoked_at__isnull=True, user__active=True)
+        .filter(_API_ACCESS)
         .first()
     )
     if key is None:

@@ -277,10 +277,12 @@ def tag_get(viewer: Viewer, tag_id: object) -> Tag:
 
 
 def locations_visible(viewer: Viewer) -> QuerySet[Location]:
-    if not viewer.is_authenticated:
-        return Location.objects.none()
+    """A patient sees their own addresses (not their providers'); a member their organization's.
+    Both are held to the viewer's organization."""
     if viewer.is_patient:
-        return Location.objects.filter(user_id=viewer.user_id)
+        return Location.objects.filter(user_id=viewer.user_id, organization_id=viewer.organization_id)
+    if not viewer.is_member:
+        return Location.objects.none()
     return Location.objects.filter(organization_id=viewer.organization_id)
 
 

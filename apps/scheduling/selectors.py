@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
@@ -350,8 +350,21 @@ def appointments_filter(
     return qs.distinct()
 
 
-def next_appointment_start(user: User) -> dt.datetime | None:
-    return (
-        Appointment.objects.filter(active_q(), attendee_links__user_id=user.pk, start__gte=now())
-        .order_by("start").values_list("start", flat=True).first()
+def next_appointment_start_subquery(user_ref: str = "pk") -> Subquery:
+    """The start of the user's next active appointment (as a client or as the primary provider),
+    as a subquery over ``user_ref`` of the outer ``User`` queryset; ``NULL`` when there is none.
+
+    ``User.next_appt_date`` and the ``next_appt_*`` sorts of ``users``/``organizationMembers``
+    both use it, so the list order always agrees with the field. "Now" is the application clock
+    (not the database's) so it agrees with every other time rule.
+    """
+    upcoming = Appointment.objects.filter(active_q(), start__gte=now()).filter(
+        Q(attendee_links__user_id=OuterRef(user_ref)) | Q(provider_id=OuterRef(user_ref))
     )
+    return Subquery(upcoming.order_by("start").values("start")[:1])
+
+
+def next_appointment_start(user: User) -> dt.datetime | None:
+    """``next_appointment_start_subquery`` for one user (one query)."""
+    return User.objects.filter(pk=user.pk).annotate(s=next_appointment_start_subquery()).values_list(
+        "s", flat=True).first()

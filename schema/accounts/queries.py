@@ -1,19 +1,42 @@
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import strawberry
-from django.db.models import Count, Value
+from django.db.models import Count, DateTimeField, Value
 from django.db.models.functions import Coalesce, Lower
 
 from apps.accounts import selectors
 from apps.core.errors import BadUserInput, NotFound
+from apps.scheduling.selectors import next_appointment_start_subquery
 from schema.accounts.types import ApiKeyType, OrganizationType, TagType, UserGroupType, UserType
 from schema.context import Info
 from schema.pagination import SortKey, by_id, paginate
 from schema.permissions import require_member, require_viewer
 
+# Users without an upcoming appointment sort after everyone else in both directions. Keyset
+# cursors cannot hold NULL, so the missing start is replaced by a date beyond every real one
+# (appointments are bounded to the years 1970-2200): far future ascending, far past descending.
+_NO_APPT_ASC = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+_NO_APPT_DESC = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def _next_appt_sort(descending: bool) -> Callable[[], list[SortKey]]:
+    def build() -> list[SortKey]:
+        # Built per request: the subquery compares against the current time.
+        sentinel = _NO_APPT_DESC if descending else _NO_APPT_ASC
+        start = Coalesce(next_appointment_start_subquery(), Value(sentinel), output_field=DateTimeField())
+        return [SortKey("na", descending, start)]
+
+    return build
+
+
+Sort = list[SortKey] | Callable[[], list[SortKey]]
+
 # sort_by values documented for users and organizationMembers; group and provider sorts
 # coalesce missing values so keyset cursors stay valid on them.
-USER_SORTS: dict[str, list[SortKey]] = {
+USER_SORTS: dict[str, Sort] = {
     "last_name_desc": [SortKey("ln", True, Lower("last_name"))],
     "last_name_asc": [SortKey("ln", False, Lower("last_name"))],
     "last_name": [SortKey("ln", False, Lower("last_name"))],
@@ -28,8 +51,10 @@ USER_SORTS: dict[str, list[SortKey]] = {
     "group_name_desc": [SortKey("gn", True, Coalesce(Lower("user_group__name"), Value("")))],
     "provider_name_asc": [SortKey("pn", False, Coalesce(Lower("dietitian__last_name"), Value("")))],
     "provider_name_desc": [SortKey("pn", True, Coalesce(Lower("dietitian__last_name"), Value("")))],
+    "next_appt_asc": _next_appt_sort(descending=False),
+    "next_appt_desc": _next_appt_sort(descending=True),
 }
-GROUP_SORTS: dict[str, list[SortKey]] = {
+GROUP_SORTS: dict[str, Sort] = {
     "name": [SortKey("n", False, Lower("name"))],
     "group_name_asc": [SortKey("n", False, Lower("name"))],
     "group_name_desc": [SortKey("n", True, Lower("name"))],
@@ -41,11 +66,12 @@ GROUP_SORTS: dict[str, list[SortKey]] = {
 }
 
 
-def sort_for(table: dict[str, list[SortKey]], sort_by: str | None, default: str) -> list[SortKey]:
+def sort_for(table: dict[str, Sort], sort_by: str | None, default: str) -> list[SortKey]:
     key = (sort_by or default).strip().lower()
     if key not in table:
         raise BadUserInput(f"'sort_by' must be one of: {', '.join(sorted(table))}.")
-    return table[key]
+    sort = table[key]
+    return sort() if callable(sort) else sort
 
 
 @strawberry.type

@@ -7,27 +7,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, QuerySet, Subquery
 from strawberry import auto
 from strawberry_django.optimizer import optimize
 
 from apps.accounts import models, selectors
-from apps.core.timefmt import TimeFormatError, format_datetime, now
-from apps.scheduling.models import Appointment, AppointmentTypeCredit, active_q
+from apps.core.timefmt import TimeFormatError, format_datetime
+from apps.scheduling.models import AppointmentTypeCredit
+from apps.scheduling.selectors import next_appointment_start, next_appointment_start_subquery
 
 if TYPE_CHECKING:
     from schema.scheduling.types import AppointmentTypeCreditType
 
 
 def _next_appointment_start(info: object = None) -> Subquery:
-    """The start of the user's next active appointment (as client or provider), for annotation.
-
-    "Now" is the application clock (not the database's) so it agrees with every other time rule.
-    """
-    upcoming = Appointment.objects.filter(active_q(), start__gte=now()).filter(
-        Q(attendee_links__user_id=OuterRef("pk")) | Q(provider_id=OuterRef("pk"))
-    )
-    return Subquery(upcoming.order_by("start").values("start")[:1])
+    # The optimizer calls annotate callables with the field's info; the subquery does not need it.
+    return next_appointment_start_subquery()
 
 
 def _scoped_tagged_users(info: strawberry.Info) -> Prefetch:
@@ -35,6 +30,13 @@ def _scoped_tagged_users(info: strawberry.Info) -> Prefetch:
     # deeper prefetches) to the prefetch queryset, so nested fields cost no query per row.
     queryset = selectors.visible_users(info.context.viewer).order_by("id")
     return Prefetch("tagged_users", queryset=optimize(queryset, info))
+
+
+def _scoped_locations(info: strawberry.Info) -> Prefetch:
+    # Addresses the viewer may see: a patient only their own (not their provider's), a member
+    # their organization's. Built like ``_scoped_tagged_users`` so lists cost no query per row.
+    queryset = selectors.locations_visible(info.context.viewer).order_by("id")
+    return Prefetch("locations", queryset=optimize(queryset, info))
 
 
 def _ordered_prefetch(name: str, queryset: QuerySet) -> Callable[[strawberry.Info], Prefetch]:
@@ -149,7 +151,6 @@ class UserType:
     organization: OrganizationType
     user_group: UserGroupType | None
     dietitian: UserType | None
-    locations: list[LocationType]
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root) -> str | None:
@@ -185,6 +186,12 @@ class UserType:
     def is_owner(self, root: models.User) -> bool:
         return not root.is_patient and root.organization.owner_id == root.pk
 
+    @strawberry_django.field(prefetch_related=[_scoped_locations])
+    def locations(self, root: models.User, info: strawberry.Info) -> list[LocationType]:
+        if "locations" in getattr(root, "_prefetched_objects_cache", {}):
+            return list(root.locations.all())  # prefetched through the viewer's scope above
+        return list(selectors.locations_visible(info.context.viewer).filter(user_id=root.pk).order_by("id"))
+
     @strawberry_django.field(prefetch_related=[_ordered_prefetch("tags", models.Tag.objects.order_by("id"))])
     def tags(self, root: models.User, info: strawberry.Info) -> list[TagType]:
         # Tags are the providers' internal labels (the tags query is provider-only): patients see none.
@@ -212,11 +219,8 @@ class UserType:
     @strawberry_django.field(annotate={"_next_appt_start": _next_appointment_start}, only=["timezone"],
                              description="Start of the next active appointment, like 2021-10-10 10:00:00 -0400.")
     def next_appt_date(self, root: models.User) -> str | None:
-        if hasattr(root, "_next_appt_start"):
-            start = root._next_appt_start
-        else:  # a user loaded outside the optimizer (currentUser, user(id:)): one query
-            start = models.User.objects.annotate(s=_next_appointment_start()).values_list("s", flat=True).get(
-                pk=root.pk)
+        # A user loaded outside the optimizer (currentUser, user(id:)) costs one query.
+        start = root._next_appt_start if hasattr(root, "_next_appt_start") else next_appointment_start(root)
         try:
             return format_datetime(start, root.timezone or "UTC")
         except TimeFormatError:

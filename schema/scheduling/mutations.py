@@ -200,7 +200,7 @@ def _attempt(call: Callable[[], T]) -> tuple[T | None, list[FieldErrorType]]:
     try:
         return attempt(call)
     except NotFound as error:
-        return None, [FieldErrorType(field="id", message=str(error))]
+        return None, [FieldErrorType(field="id", message=str(error), code=error.code)]
 
 
 def _limit_public_checkout(info: Info) -> None:

@@ -70,6 +70,15 @@ def test_create_client_duplicate(gql, world, keys):
     assert counts() == before
 
 
+def test_messages_carry_a_code_when_selected(gql, world, keys):
+    coded = CREATE_CLIENT.replace("messages { field message }", "messages { field message code }")
+    result = data_of(gql(coded, {"input": {"first_name": "", "last_name": "B", "email": "not-an-email"}},
+                         key=keys["provider"]))["createClient"]
+    assert result["user"] is None and len(result["messages"]) == 2
+    assert [m["code"] for m in result["messages"]] == ["BAD_USER_INPUT", "BAD_USER_INPUT"]
+    assert [m["field"] for m in result["messages"]] == ["first_name", "email"]
+
+
 @pytest.mark.parametrize("operation,variables", [
     ("query($n: Int) { users(page_size: $n) { id } }", {"n": "ten"}),
     ("query($n: Int) { users(page_size: $n) { id } }", {"n": 2**40}),

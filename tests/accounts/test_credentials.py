@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from apps.accounts.models import ApiKey, SessionToken, User
+from apps.accounts.models import ApiKey, OrganizationMembership, SessionToken, User
 from apps.core.crypto import token_hash
 from schema.pagination import encode_cursor
 from tests import factories
@@ -205,3 +205,51 @@ def test_session_tokens_expire(gql, world, settings):
         assert data_of(gql(CURRENT, headers=bearer(token))) == {"currentUser": {"id": str(world.staff.pk)}}
     with time_machine.travel(start + ttl + dt.timedelta(minutes=1), tick=False):
         assert error_codes(gql(CURRENT, headers=bearer(token))) == ["UNAUTHENTICATED"]
+
+
+UPDATE_MEMBERSHIP = """mutation($id: ID, $has_api_access: Boolean, $active: Boolean) {
+  updateOrganizationMembership(input: {id: $id, has_api_access: $has_api_access, active: $active}) {
+    organizationMembership { id has_api_access active } messages { field message }
+  }
+}"""
+
+
+def test_api_keys_need_membership_api_access_but_sessions_do_not(gql, world, keys):
+    membership = world.provider.membership
+    assert data_of(gql(CURRENT, key=keys["provider"]))["currentUser"]["id"] == str(world.provider.pk)
+    result = data_of(gql(UPDATE_MEMBERSHIP, {"id": str(membership.pk), "has_api_access": False}, key=keys["owner"]))
+    assert result["updateOrganizationMembership"] == {
+        "organizationMembership": {"id": str(membership.pk), "has_api_access": False, "active": True},
+        "messages": []}
+    # The key answers like a revoked one, with Basic and with Bearer.
+    response = gql.raw(CURRENT, key=keys["provider"])
+    assert response.status_code == 401 and error_codes(response.json()) == ["UNAUTHENTICATED"]
+    assert error_codes(gql(CURRENT, headers=bearer(keys["provider"]))) == ["UNAUTHENTICATED"]
+    # The web app's sign-in session still works for the same person.
+    token = data_of(gql(SIGN_IN, {"email": world.provider.email, "password": factories.PASSWORD}))["signIn"]["token"]
+    assert data_of(gql(CURRENT, headers=bearer(token))) == {"currentUser": {"id": str(world.provider.pk)}}
+    # Nothing was revoked: granting access again brings the key back.
+    assert ApiKey.objects.get(user=world.provider).revoked_at is None
+    data_of(gql(UPDATE_MEMBERSHIP, {"id": str(membership.pk), "has_api_access": True}, key=keys["owner"]))
+    assert data_of(gql(CURRENT, key=keys["provider"]))["currentUser"]["id"] == str(world.provider.pk)
+    # Other members and patients are unaffected throughout.
+    assert data_of(gql(CURRENT, key=keys["patient"]))["currentUser"]["id"] == str(world.patients[0].pk)
+
+
+def test_inactive_membership_stops_api_keys(gql, world, keys):
+    membership = world.staff.membership
+    result = data_of(gql(UPDATE_MEMBERSHIP, {"id": str(membership.pk), "active": False}, key=keys["owner"]))
+    assert result["updateOrganizationMembership"]["messages"] == []
+    assert error_codes(gql(CURRENT, key=keys["staff"])) == ["UNAUTHENTICATED"]
+    assert data_of(gql(CURRENT, key=keys["owner"]))["currentUser"]["id"] == str(world.owner.pk)
+
+
+def test_no_key_is_minted_for_a_member_without_api_access(gql, world, keys):
+    OrganizationMembership.objects.filter(user=world.provider).update(has_api_access=False)
+    before = ApiKey.objects.count()
+    token = data_of(gql(SIGN_IN, {"email": world.provider.email, "password": factories.PASSWORD}))["signIn"]["token"]
+    own = data_of(gql(CREATE_KEY, {"name": "Mine"}, headers=bearer(token)))["createApiKey"]
+    by_owner = data_of(gql(CREATE_KEY, {"user_id": str(world.provider.pk)}, key=keys["owner"]))["createApiKey"]
+    refusal = [{"field": "user_id", "message": "This member has no API access (has_api_access is false)"}]
+    assert own["messages"] == refusal and by_owner["messages"] == refusal
+    assert ApiKey.objects.count() == before

@@ -311,3 +311,40 @@ def test_update_membership_email_must_stay_unique(gql, world, keys):
     assert result == {"organizationMembership": None, "messages": [
         {"field": "email", "message": "A member with this e-mail already exists in this organization"}]}
     assert User.objects.get(pk=world.staff.pk).email == world.staff.email
+
+
+USER_LOCATIONS = """query($id: ID) { user(id: $id) { id locations { id city } dietitian { id locations { id } } } }"""
+
+
+def test_user_locations_are_scoped_to_the_viewer(gql, world, other_world, keys):
+    patient, provider = world.patients[0], world.provider
+    home = Location.objects.create(organization=world.org, user=patient, city="Boston")
+    second = Location.objects.create(organization=world.org, user=patient, city="Salem")
+    office = Location.objects.create(organization=world.org, user=provider, city="Clinic")
+    # A foreign organization's row pointing at the patient (inconsistent data) must never show.
+    Location.objects.create(organization=other_world.org, user=patient, city="Elsewhere")
+    as_patient = data_of(gql(USER_LOCATIONS, {"id": str(patient.pk)}, key=keys["patient"]))["user"]
+    own = [{"id": str(home.pk), "city": "Boston"}, {"id": str(second.pk), "city": "Salem"}]
+    assert as_patient == {"id": str(patient.pk), "locations": own,
+                          "dietitian": {"id": str(provider.pk), "locations": []}}
+    # The provider is visible to the patient, the provider's office address is not.
+    assert data_of(gql("query($id: ID) { user(id: $id) { locations { id } } }", {"id": str(provider.pk)},
+                       key=keys["patient"]))["user"] == {"locations": []}
+    as_member = data_of(gql(USER_LOCATIONS, {"id": str(patient.pk)}, key=keys["staff"]))["user"]
+    assert [loc["id"] for loc in as_member["locations"]] == [str(home.pk), str(second.pk)]
+    assert as_member["dietitian"]["locations"] == [{"id": str(office.pk)}]
+    listed = data_of(gql("{ users(page_size: 10) { id locations { city } } }", key=keys["owner"]))["users"]
+    assert {row["id"]: [loc["city"] for loc in row["locations"]] for row in listed}[str(patient.pk)] == [
+        "Boston", "Salem"]
+
+
+def test_user_locations_query_count_does_not_grow(gql, world, keys, count_queries):
+    for n, person in enumerate(world.patients):
+        Location.objects.create(organization=world.org, user=person, city=f"Town {n}")
+    query = "query($n: Int) { users(page_size: $n) { id locations { id city user_id } } }"
+    gql("{ currentUser { id } }", key=keys["owner"])
+    small, small_count = count_queries(lambda: data_of(gql(query, {"n": 1}, key=keys["owner"])))
+    large, large_count = count_queries(lambda: data_of(gql(query, {"n": 3}, key=keys["owner"])))
+    assert (len(small["users"]), len(large["users"])) == (1, 3)
+    assert all(row["locations"] for row in large["users"])
+    assert small_count == large_count

@@ -21,6 +21,10 @@ pytestmark = [
                        reason="needs PostgreSQL: SQLite serializes every write, so there is no race to test"),
     pytest.mark.django_db(transaction=True),
 ]
+CODED_CHECKOUT = CHECKOUT.replace("messages { field message }", "messages { field message code }")
+CODED_RESCHEDULE = RESCHEDULE.replace("messages { field message }", "messages { field message code }")
+TAKEN = {"field": "date", "message": "This time slot is no longer available; please pick another one",
+         "code": "SLOT_UNAVAILABLE"}
 RACERS = 50
 SLOT = "2030-10-07 09:00:00 -0400"
 
@@ -57,15 +61,13 @@ def test_fifty_concurrent_checkouts_for_one_slot_book_exactly_once():
         variables = {"appointment_type_id": str(kind.pk), "contact_type": "In Person", "date": SLOT,
                      "timezone": "America/New_York", "first_name": f"Racer{n}", "last_name": "Test",
                      "email": f"racer{n}@example.com", "provider_id": str(world.provider.pk)}
-        requests.append(({"query": CHECKOUT, "variables": variables}, {}))
+        requests.append(({"query": CODED_CHECKOUT, "variables": variables}, {}))
     results = _race(requests)
     payloads = [r["data"]["completeCheckout"] for r in results]
     winners = [p for p in payloads if p["appointment"]]
     losers = [p for p in payloads if not p["appointment"]]
     assert len(winners) == 1 and len(losers) == RACERS - 1
-    assert all(p["messages"] == [{"field": "date",
-                                  "message": "This time slot is no longer available; please pick another one"}]
-               for p in losers)
+    assert all(p["messages"] == [TAKEN] for p in losers)
     assert Appointment.objects.count() == 1
     # Losers wrote nothing: only the winner's client exists.
     assert User.objects.filter(is_patient=True).count() == 1
@@ -80,10 +82,12 @@ def test_concurrent_reschedules_into_one_slot_move_exactly_one():
         item = appointment(world.provider, patient, dt.datetime(2030, 10, 14, 13 + n % 4, tzinfo=dt.UTC) +
                            dt.timedelta(days=7 * (n // 4)), kind=kind)
         key = factories.api_key(patient)
-        requests.append(({"query": RESCHEDULE, "variables": {"client_updating": True, "datetime": SLOT,
+        requests.append(({"query": CODED_RESCHEDULE, "variables": {"client_updating": True, "datetime": SLOT,
                                                              "id": str(item.pk)}},
                          {"Authorization": f"Basic {key}", "AuthorizationSource": "API"}))
     results = _race(requests)
     moved = [r for r in results if r["data"]["updateAppointment"]["appointment"]]
     assert len(moved) == 1, results
+    refused = [r["data"]["updateAppointment"] for r in results if not r["data"]["updateAppointment"]["appointment"]]
+    assert refused and all(p["messages"] == [TAKEN] for p in refused), refused
     assert Appointment.objects.filter(start=dt.datetime(2030, 10, 7, 13, tzinfo=dt.UTC)).count() == 1

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.authentication import API_KEY_PREFIX, SESSION_PREFIX
-from apps.accounts.models import ApiKey, SessionToken, User
+from apps.accounts.models import ApiKey, OrganizationMembership, SessionToken, User
 from apps.accounts.selectors import api_keys_visible, parse_id, visible_users
 from apps.accounts.validation import clean_email, clean_text
 from apps.accounts.viewer import Viewer
@@ -52,6 +52,11 @@ def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> Issu
             raise ValidationFailed.single("user_id", "User not found")
         if not target.is_patient and not viewer.is_owner:
             raise Forbidden("Only the owner can create API keys for providers and staff members.")
+    if not target.is_patient and not OrganizationMembership.objects.filter(
+        user_id=target.pk, active=True, has_api_access=True
+    ).exists():
+        # The key could never authenticate (see authentication._API_ACCESS): say so instead.
+        raise ValidationFailed.single("user_id", "This member has no API access (has_api_access is false)")
     plain = random_token(API_KEY_PREFIX, 30)
     record = ApiKey.objects.create(
         user=target,
