@@ -37,7 +37,8 @@ def test_reschedule_into_a_taken_slot_is_slot_unavailable(gql, world, keys):
     mine = appointment(world.provider, world.patients[0], dt.datetime(2030, 10, 14, 13, tzinfo=dt.UTC), kind=kind)
     result = data_of(gql(CODED_RESCHEDULE, {"client_updating": True, "datetime": SLOT, "id": str(mine.pk)},
                          key=keys["patient"]))["updateAppointment"]
-    assert result == {"appointment": None, "messages": [{"field": "date", "message": TAKEN,
+    # The message names the input the time was sent in.
+    assert result == {"appointment": None, "messages": [{"field": "datetime", "message": TAKEN,
                                                          "code": "SLOT_UNAVAILABLE"}]}
     assert Appointment.objects.get(pk=mine.pk).start == dt.datetime(2030, 10, 14, 13, tzinfo=dt.UTC)
 

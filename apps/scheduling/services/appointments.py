@@ -44,8 +44,9 @@ SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
 SLOT_UNAVAILABLE_MESSAGE = "This time slot is no longer available; please pick another one"
 
 
-def slot_unavailable() -> ValidationFailed:
-    return ValidationFailed.single("date", SLOT_UNAVAILABLE_MESSAGE, code=SLOT_UNAVAILABLE)
+def slot_unavailable(field: str = "date") -> ValidationFailed:
+    """``field`` names the input the client sent the time in (``date`` or ``datetime``)."""
+    return ValidationFailed.single(field, SLOT_UNAVAILABLE_MESSAGE, code=SLOT_UNAVAILABLE)
 
 
 def contact_type_for(errors: Collector, appt_type: AppointmentType | None, value: str | None,
@@ -336,7 +337,7 @@ def _client_reschedule(viewer: Viewer, appointment_id: object, values: Mapping[s
     calendars = load_calendars([provider], range_start=start, range_end=start + dt.timedelta(minutes=1),
                                appointment_type=appt_type, exclude_appointment_id=appointment.pk)
     if not is_bookable(calendars[0], start=start, length_minutes=appointment.length, now=moment):
-        raise slot_unavailable()
+        raise slot_unavailable("datetime" if values.get("datetime") not in (None, "") else "date")
     length = appointment.end - appointment.start
     appointment.start, appointment.end = start, start + length
     appointment.save()
