@@ -119,6 +119,16 @@ RATE_LIMIT_API_KEY_PER_SECOND = int(os.environ.get("RATE_LIMIT_API_KEY_PER_SECON
 RATE_LIMIT_SIGN_IN_PER_MINUTE = int(os.environ.get("RATE_LIMIT_SIGN_IN_PER_MINUTE", "100"))
 SESSION_TOKEN_TTL_HOURS = int(os.environ.get("SESSION_TOKEN_TTL_HOURS", "720"))
 
+# Webhooks (docs/webhooks.md). Receivers on loopback/private/link-local/metadata addresses are
+# refused unless their host is listed here (local development and tests); plain http is refused
+# unless WEBHOOK_ALLOW_HTTP is on, and then only for the listed hosts.
+WEBHOOK_ALLOWED_PRIVATE_HOSTS = env_list("WEBHOOK_ALLOWED_PRIVATE_HOSTS")
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "5"))
+WEBHOOK_TOTAL_TIMEOUT = float(os.environ.get("WEBHOOK_TOTAL_TIMEOUT", "15"))
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "100"))
+WEBHOOK_SECRET_GRACE_HOURS = int(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
