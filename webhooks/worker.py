@@ -40,6 +40,8 @@ from webhooks.signing import Signer, private_key_from_text
 from webhooks.transport import RefusedAddress, new_client
 
 logger = logging.getLogger("careplatform.webhooks")
+# httpx logs every request at INFO; the delivery log (Attempt rows) already records each try.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 LEASE = dt.timedelta(seconds=60)  # longer than the total timeout, so a live worker never loses its claim
 MAX_LOGGED_BODY = 2048
@@ -286,9 +288,14 @@ def _record_failure(delivery: Delivery, outcome: Outcome, guard: dict[str, Any],
 
 
 def _track_webhook_failure(webhook_id: int, *, now: dt.datetime) -> None:
-    """The documented escalation: e-mail after ~24 h of failures, disable (and e-mail) at 3 days."""
+    """The documented escalation: e-mail after ~24 h of failures, disable (and e-mail) at 3 days.
+
+    The e-mail goes out after the state change committed (the worker runs outside any
+    outer transaction), so a rollback never e-mails and a mail outage never undoes it.
+    """
+    send = None
     with transaction.atomic():
-        webhook = (Webhook.objects.select_for_update().select_related("organization__owner")
+        webhook = (Webhook.objects.select_for_update(of=("self",)).select_related("organization__owner")
                    .filter(pk=webhook_id).first())
         if webhook is None or not webhook.is_enabled:
             return
@@ -302,11 +309,13 @@ def _track_webhook_failure(webhook_id: int, *, now: dt.datetime) -> None:
             webhook.disabled_at = now
             webhook.save(update_fields=["is_enabled", "disabled_at", "updated_at"])
             logger.warning("webhook %s disabled after 3 days of failures", webhook.pk)
-            transaction.on_commit(lambda: notify.disabled(webhook))
+            send = notify.disabled
         elif failing_for >= retry.WARN_AFTER and webhook.warned_at is None:
             webhook.warned_at = now
             webhook.save(update_fields=["warned_at", "updated_at"])
-            transaction.on_commit(lambda: notify.failing(webhook))
+            send = notify.failing
+    if send is not None:
+        send(webhook)
 
 
 # ---- entry points ---------------------------------------------------------------------------
