@@ -27,24 +27,21 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.core.crypto import decrypt
+from webhooks import client as http
 from webhooks import notify, retry, targets
 from webhooks.models import Attempt, Delivery, SigningKey, Webhook, WebhookEvent
 from webhooks.signing import Signer, private_key_from_text
-from webhooks.transport import RefusedAddress, new_client
 
 logger = logging.getLogger("careplatform.webhooks")
-# httpx logs every request at INFO; the delivery log (Attempt rows) already records each try.
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 LEASE = dt.timedelta(seconds=60)  # longer than the total timeout, so a live worker never loses its claim
-MAX_LOGGED_BODY = 2048
+MAX_LOGGED_BODY = http.MAX_BODY
 
 
 @dataclass
@@ -84,9 +81,14 @@ def claim(limit: int, *, now: dt.datetime | None = None) -> tuple[uuid.UUID, lis
         )
     claimed = list(
         Delivery.objects.filter(claim_token=token)
-        .select_related("webhook", "webhook__organization")
+        .only("id", "webhook_id", "msg_id", "event_type", "resource_id", "resource_id_type", "body", "is_test",
+              "attempts", "first_failed_at")
         .order_by("id")
     )
+    # Few webhooks serve many deliveries: load each once instead of joining it into every row.
+    webhooks = Webhook.objects.select_related("organization").in_bulk({d.webhook_id for d in claimed})
+    for delivery in claimed:
+        delivery.webhook = webhooks[delivery.webhook_id]
     return token, claimed
 
 
@@ -115,20 +117,26 @@ class Job:
     headers: dict[str, str]
     body: bytes
     refused: str | None = None
+    target: targets.Target | None = None
 
 
 def prepare(deliveries: list[Delivery], *, now: dt.datetime) -> list[Job]:
     signers: dict[int, Signer] = {}
+    parsed: dict[str, targets.Target | targets.UnsafeTarget] = {}
     keys: dict[int, Any] = {}
     timestamp = int(now.timestamp())
     jobs = []
     for delivery in deliveries:
         webhook = delivery.webhook
         body = delivery.body.encode()
-        try:
-            target = targets.parse(webhook.url)  # settings may have changed since registration
-        except targets.UnsafeTarget as error:
-            jobs.append(Job(delivery, webhook.url, {}, body, refused=str(error)))
+        if webhook.url not in parsed:
+            try:
+                parsed[webhook.url] = targets.parse(webhook.url)  # settings may have changed since registration
+            except targets.UnsafeTarget as error:
+                parsed[webhook.url] = error
+        target = parsed[webhook.url]
+        if isinstance(target, targets.UnsafeTarget):
+            jobs.append(Job(delivery, webhook.url, {}, body, refused=str(target)))
             continue
         if webhook.pk not in signers:
             signers[webhook.pk] = signer_for(webhook, now=now, keys=keys)
@@ -136,7 +144,7 @@ def prepare(deliveries: list[Delivery], *, now: dt.datetime) -> list[Job]:
             url=target.url, body=body, msg_id=delivery.webhook_msg_id, timestamp=timestamp
         )
         headers["User-Agent"] = "careplatform-webhooks/1"
-        jobs.append(Job(delivery, target.url, headers, body))
+        jobs.append(Job(delivery, target.url, headers, body, target=target))
     return jobs
 
 
@@ -147,18 +155,14 @@ class _Loop:
 
     def __init__(self) -> None:
         self.runner = asyncio.Runner()
-        self.client: httpx.AsyncClient | None = None
+        self.client: http.Client | None = None
 
     def run(self, jobs: list[Job]) -> list[Outcome]:
         return self.runner.run(self._send_all(jobs))
 
     async def _send_all(self, jobs: list[Job]) -> list[Outcome]:
         if self.client is None:
-            self.client = new_client(
-                concurrency=settings.WEBHOOK_CONCURRENCY,
-                connect_timeout=settings.WEBHOOK_CONNECT_TIMEOUT,
-                total_timeout=settings.WEBHOOK_TOTAL_TIMEOUT,
-            )
+            self.client = new_client()
         return list(await asyncio.gather(*(send_one(self.client, job) for job in jobs)))
 
     def close(self) -> None:
@@ -168,7 +172,16 @@ class _Loop:
         self.runner.close()
 
 
-async def send_one(client: httpx.AsyncClient, job: Job) -> Outcome:
+def new_client() -> http.Client:
+    return http.Client(
+        max_connections=settings.WEBHOOK_CONCURRENCY,
+        max_per_host=settings.WEBHOOK_CONCURRENCY_PER_HOST,
+        connect_timeout=settings.WEBHOOK_CONNECT_TIMEOUT,
+        total_timeout=settings.WEBHOOK_TOTAL_TIMEOUT,
+    )
+
+
+async def send_one(client: http.Client, job: Job) -> Outcome:
     started_at = timezone.now()
     start = time.monotonic()
 
@@ -179,30 +192,14 @@ async def send_one(client: httpx.AsyncClient, job: Job) -> Outcome:
     if job.refused:
         return done(None, error=f"refused: {job.refused}")
     try:
-        async with asyncio.timeout(settings.WEBHOOK_TOTAL_TIMEOUT):
-            request = client.build_request("POST", job.url, content=job.body, headers=job.headers)
-            response = await client.send(request, stream=True)
-            try:
-                received = bytearray()
-                async for chunk in response.aiter_raw():
-                    received.extend(chunk)
-                    if len(received) >= MAX_LOGGED_BODY:
-                        break
-            finally:
-                await response.aclose()
-            text = bytes(received[:MAX_LOGGED_BODY]).decode("utf-8", errors="replace")
-            return done(response.status_code, text, retry_after=response.headers.get("retry-after"))
-    except RefusedAddress as error:
+        response = await client.post(job.target or job.url, job.headers, job.body,
+                                     total_timeout=settings.WEBHOOK_TOTAL_TIMEOUT)
+    except http.RequestError as error:
+        return done(None, error=str(error))
+    except targets.UnsafeTarget as error:
         return done(None, error=f"refused: {error}")
-    except httpx.ConnectError as error:
-        cause = error.__cause__ or error.__context__
-        if isinstance(cause, RefusedAddress):
-            return done(None, error=f"refused: {cause}")
-        return done(None, error=f"connection error: {error}")
-    except (TimeoutError, httpx.TimeoutException):
-        return done(None, error="timeout")
-    except httpx.HTTPError as error:
-        return done(None, error=f"{type(error).__name__}: {error}")
+    text = response.body.decode("utf-8", errors="replace")
+    return done(response.status, text, retry_after=response.headers.get("retry-after"))
 
 
 _loops: dict[int, _Loop] = {}

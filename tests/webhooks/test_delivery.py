@@ -172,21 +172,23 @@ def test_urls_are_checked_again_at_send_time(gql, keys, world, receiver, hooked,
 
 
 def test_connect_time_guard_refuses_names_that_resolve_to_private_addresses(settings, receiver):
-    """``localhost`` passes the syntax check on https but is refused when the worker dials it."""
+    """``localhost`` passes the syntax check on https but is refused when the worker resolves it."""
     import asyncio
 
-    from webhooks.transport import new_client
-
     settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = []
+    settings.WEBHOOK_ALLOW_HTTP = True
 
     async def go():
-        async with new_client(concurrency=2, connect_timeout=2, total_timeout=5) as client:
-            job = worker.Job(delivery=Delivery(pk=0), url=f"http://localhost:{receiver.server.server_port}/x",
-                             headers={}, body=b"{}")
+        client = worker.new_client()
+        job = worker.Job(delivery=Delivery(pk=0), url=f"https://localhost:{receiver.server.server_port}/x",
+                         headers={}, body=b"{}")
+        try:
             return await worker.send_one(client, job)
+        finally:
+            await client.aclose()
 
     outcome = asyncio.run(go())
-    assert outcome.status is None and outcome.error.startswith("refused")
+    assert outcome.status is None and outcome.error.startswith("refused: The URL's host resolves to a private")
     assert receiver.requests == []
 
 
