@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
+from graphql import GraphQLError
 
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, user_get
 from apps.accounts.viewer import Viewer
-from apps.core.errors import NotFound, Unauthenticated
+from apps.core.errors import AccessError, NotFound, Unauthenticated
 from schema.accounts.types import UserType
 from schema.context import Info
 from schema.realtime import run_db
@@ -29,6 +30,11 @@ def _read_user(viewer: Viewer, user_id: object) -> User:
     return User.objects.select_related("organization", "user_group", "dietitian").get(pk=user.pk)
 
 
+def coded(error: AccessError) -> GraphQLError:
+    """Subscription results bypass the schema's error formatter; give the error its code here."""
+    return GraphQLError(str(error), extensions={"code": error.code})
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="Pushes the user each time it is updated (patient.updated and user "
@@ -37,12 +43,15 @@ class Subscription:
         self, info: Info, id: strawberry.ID | None = None
     ) -> AsyncGenerator[UserType, None]:
         viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            raise Unauthenticated()
-        target = parse_id(id) if id not in (None, "") else viewer.user_id
-        if target is None:
-            raise NotFound("User not found.")
-        user = await run_db(_read_user, viewer, target)
+        try:
+            if not viewer.is_authenticated:
+                raise Unauthenticated()
+            target = parse_id(id) if id not in (None, "") else viewer.user_id
+            if target is None:
+                raise NotFound("User not found.")
+            user = await run_db(_read_user, viewer, target)
+        except AccessError as error:
+            raise coded(error) from error
         async with info.context.ws.listen_to_channel(MESSAGE_TYPE, groups=[user_group(user.pk)]) as messages:
             async for message in messages:
                 if message.get("resource_id_type") != "User" or str(message.get("resource_id")) != str(user.pk):
