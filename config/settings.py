@@ -92,7 +92,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # redis-py's pool refuses (rather than waits) past max_connections; a burst of
+            # WebSocket subscribers joining groups needs more than its default of 100.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL,
+                           "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000"))}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {

@@ -76,6 +76,11 @@ def _authenticate(credential: str | None) -> Viewer | None:
 
 
 class SubscriptionConsumer(GraphQLWSConsumer):
+    # Events reach subscriptions through the process-wide hub (schema.hub), so a socket
+    # needs no channel of its own: naming no layer here saves a channel-layer receive per
+    # connection (with channels-redis, thousands of idle Redis reads per process).
+    channel_layer_alias = "subscriptions-use-the-process-hub"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._closed = False

@@ -62,7 +62,8 @@ async def publish_async(event: Event) -> None:
         return
     message = message_for(event)
     for group in groups_for(event):
-        await layer.group_send(group, message)
+        # The group travels in the message: a process-wide listener (schema.hub) routes on it.
+        await layer.group_send(group, {**message, "group": group})
 
 
 def publish(event: Event) -> None:

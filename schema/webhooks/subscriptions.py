@@ -11,23 +11,42 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
+from django.db.models import QuerySet
 from graphql import GraphQLError
 
 from apps.accounts.models import User
-from apps.accounts.selectors import parse_id, user_get
+from apps.accounts.selectors import parse_id, visible_users
 from apps.accounts.viewer import Viewer
 from apps.core.errors import AccessError, NotFound, Unauthenticated
 from schema.accounts.types import UserType
 from schema.context import Info
+from schema.hub import hub, shared_reads
 from schema.realtime import run_db
-from webhooks.realtime import MESSAGE_TYPE, user_group
+from webhooks.realtime import user_group
 
 
-def _read_user(viewer: Viewer, user_id: object) -> User:
-    user = user_get(viewer, user_id)
-    # Relations the User type commonly shows are loaded here, in the worker thread,
-    # because the subscription resolves fields on the event loop.
-    return User.objects.select_related("organization", "user_group", "dietitian").get(pk=user.pk)
+def _scoped_user(viewer: Viewer, user_id: object) -> tuple[QuerySet[User], tuple[str, tuple]]:
+    """The viewer's selector narrowed to one user, and its compiled SQL (the sharing key).
+
+    Relations the User type commonly shows are joined here because the subscription
+    resolves fields on the event loop, where lazy loads are not allowed.
+    """
+    pk = parse_id(user_id)
+    qs = visible_users(viewer).select_related("organization", "user_group", "dietitian").filter(pk=pk or 0)
+    sql, params = qs.query.sql_with_params()
+    return qs, (sql, tuple(params))
+
+
+def _first(qs: QuerySet[User]) -> User | None:
+    return qs.all().first()
+
+
+def _subscribe_user(viewer: Viewer, user_id: object) -> tuple[User, QuerySet[User], tuple[str, tuple]]:
+    qs, key = _scoped_user(viewer, user_id)
+    user = _first(qs)
+    if user is None:
+        raise NotFound("User not found.")
+    return user, qs, key
 
 
 def coded(error: AccessError) -> GraphQLError:
@@ -49,17 +68,18 @@ class Subscription:
             target = parse_id(id) if id not in (None, "") else viewer.user_id
             if target is None:
                 raise NotFound("User not found.")
-            user = await run_db(_read_user, viewer, target)
+            user, scoped, key = await run_db(_subscribe_user, viewer, target)
         except AccessError as error:
             raise coded(error) from error
-        async with info.context.ws.listen_to_channel(MESSAGE_TYPE, groups=[user_group(user.pk)]) as messages:
-            async for message in messages:
+        async with hub().listen(user_group(user.pk)) as messages:
+            while True:
+                message = await messages.get()
                 if message.get("resource_id_type") != "User" or str(message.get("resource_id")) != str(user.pk):
                     continue
                 if not str(message.get("event_type", "")).endswith(".updated"):
                     continue
-                try:
-                    fresh = await run_db(_read_user, viewer, user.pk)
-                except NotFound:
-                    continue  # no longer visible to this viewer: nothing is sent
-                yield fresh
+                # Re-read through the selector for this event; viewers whose scoped query is
+                # identical share one read. Not visible any more: nothing is sent.
+                fresh = await shared_reads().get((message.get("event_id"), key), lambda: run_db(_first, scoped))
+                if fresh is not None:
+                    yield fresh
