@@ -136,6 +136,8 @@ WEBHOOK_TOTAL_TIMEOUT = float(os.environ.get("WEBHOOK_TOTAL_TIMEOUT", "15"))
 WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "100"))
 WEBHOOK_CONCURRENCY_PER_HOST = int(os.environ.get("WEBHOOK_CONCURRENCY_PER_HOST", "20"))
 WEBHOOK_SECRET_GRACE_HOURS = int(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24"))
+# A claimed delivery whose worker died is due again after this many seconds.
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

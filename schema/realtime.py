@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from strawberry import UNSET
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
@@ -32,19 +32,24 @@ UNAUTHORIZED = 4401
 
 def _call_db(fn: Callable[..., T], *args: Any) -> T:
     try:
-        return fn(*args)
-    except (InterfaceError, OperationalError):
-        # A connection that went away while the thread idled: reconnect once.
-        connection.close()
-        return fn(*args)
+        try:
+            return fn(*args)
+        except (InterfaceError, OperationalError):
+            # A connection that went away while the thread idled: reconnect once.
+            connection.close()
+            return fn(*args)
+    finally:
+        # Like the end of an HTTP request: honours DATABASE_CONN_MAX_AGE (0 closes now).
+        close_old_connections()
 
 
 async def run_db(fn: Callable[..., T], *args: Any) -> T:
     """Runs ORM work off the event loop.
 
-    Not thread-sensitive on purpose: fan-out to many subscribers reads in parallel on
-    the executor's threads, each keeping its connection, instead of queueing behind
-    one thread (channels' ``database_sync_to_async`` would also reconnect every time).
+    Not thread-sensitive on purpose: reads for many subscribers run in parallel on the
+    executor's threads instead of queueing behind one thread. Per-event reads are
+    shared between subscribers with identical scope (``schema.hub.SharedReads``), so
+    a fan-out costs a few reads, not one per socket.
     """
     return await sync_to_async(_call_db, thread_sensitive=False)(fn, *args)
 

@@ -40,7 +40,12 @@ from webhooks.signing import Signer, private_key_from_text
 
 logger = logging.getLogger("careplatform.webhooks")
 
-LEASE = dt.timedelta(seconds=60)  # longer than the total timeout, so a live worker never loses its claim
+
+
+def lease() -> dt.timedelta:
+    """How long a claim holds; longer than the total timeout, so a live worker never loses its claim."""
+    return dt.timedelta(seconds=max(settings.WEBHOOK_LEASE_SECONDS, settings.WEBHOOK_TOTAL_TIMEOUT + 5))
+
 MAX_LOGGED_BODY = http.MAX_BODY
 
 
@@ -77,7 +82,7 @@ def claim(limit: int, *, now: dt.datetime | None = None) -> tuple[uuid.UUID, lis
         if not ids:
             return token, []
         Delivery.objects.filter(pk__in=ids, status=Delivery.PENDING, next_attempt_at__lte=now).update(
-            claim_token=token, claimed_at=now, next_attempt_at=now + LEASE
+            claim_token=token, claimed_at=now, next_attempt_at=now + lease()
         )
     claimed = list(
         Delivery.objects.filter(claim_token=token)

@@ -190,7 +190,7 @@ def test_a_killed_workers_delivery_is_retried_after_its_lease(gql, keys, world, 
     _, claimed = worker.claim(10)  # this worker dies before sending or recording anything
     assert len(claimed) == 1
     assert drain() == 0  # the lease protects it from a second, concurrent send
-    clock.shift(worker.LEASE + dt.timedelta(seconds=1))
+    clock.shift(worker.lease() + dt.timedelta(seconds=1))
     assert drain() == 1
     assert len(receiver.requests) == 1
     assert Delivery.objects.get().status == Delivery.SUCCEEDED
@@ -200,7 +200,7 @@ def test_a_late_result_from_an_expired_claim_does_not_overwrite_the_new_one(gql,
                                                                             clock):
     update_client(gql, keys["provider"], world.patients[0].pk, first_name="Ana")
     old_token, claimed = worker.claim(10)
-    clock.shift(worker.LEASE + dt.timedelta(seconds=1))
+    clock.shift(worker.lease() + dt.timedelta(seconds=1))
     assert drain() == 1  # another worker delivered it
     jobs = worker.prepare(claimed, now=timezone.now())
     late = [worker.Outcome(claimed[0].pk, 500, "", "", 1, timezone.now())]
@@ -248,3 +248,63 @@ def test_concurrent_workers_on_postgresql_send_each_delivery_once(receiver, sett
     assert len(ids) == 300 and len(set(ids)) == 300
     assert Attempt.objects.count() == 300
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.SUCCEEDED}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes need a shared database (PostgreSQL)")
+def test_a_worker_process_killed_mid_delivery_leaves_it_to_another_worker(receiver, settings):
+    """A real ``run_worker`` process is SIGKILLed while the receiver holds its request open."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    from django.db import transaction
+
+    from apps.accounts.viewer import Viewer
+    from tests import factories
+    from webhooks import services
+    from webhooks.events import emit
+
+    settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
+    settings.WEBHOOK_ALLOW_HTTP = True
+    world = factories.world("Killed worker", patients=1)
+    services.webhook_create(Viewer(user=world.owner), values={"url": receiver.url("/k"),
+                                                              "event_type": "patient.updated"})
+    with transaction.atomic():
+        emit("patient.updated", world.patients[0], organization_id=world.org.pk, changed_fields=["first_name"])
+    first_request = threading.Event()
+    release = threading.Event()
+
+    def hold_first(received):
+        if not first_request.is_set():
+            first_request.set()
+            release.wait(20)  # the worker dies while we hold its request
+        return 200, {}, b"ok"
+
+    receiver.responder = hold_first
+    db = connection.settings_dict
+    env = {**os.environ, "WEBHOOK_ALLOWED_PRIVATE_HOSTS": "127.0.0.1", "WEBHOOK_ALLOW_HTTP": "1",
+           "WEBHOOK_LEASE_SECONDS": "1", "WEBHOOK_TOTAL_TIMEOUT": "0.5", "LOG_LEVEL": "WARNING",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "manage.py", "run_worker", "--only", "webhooks", "--idle-sleep", "0.1"]
+    doomed = subprocess.Popen(command, cwd=root, env={**env, "WEBHOOK_TOTAL_TIMEOUT": "30",
+                                                      "WEBHOOK_LEASE_SECONDS": "40"})
+    try:
+        assert first_request.wait(30), "the first worker never sent the delivery"
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(10)
+    finally:
+        release.set()
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.PENDING and delivery.claim_token is not None  # claimed, never finished
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())  # its lease runs out
+    survivor = subprocess.Popen([*command[:-2], "--once"], cwd=root, env=env)
+    assert survivor.wait(60) == 0
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.SUCCEEDED
+    ids = [r.headers["webhook-id"] for r in receiver.requests]
+    assert len(ids) == 2 and len(set(ids)) == 1  # retried, with the same id for deduplication
