@@ -41,6 +41,7 @@ def webhook_get(viewer: Viewer, webhook_id: object) -> Webhook:
 def sent_webhooks_filter(
     viewer: Viewer,
     *,
+    keywords: str | None = None,
     resource_id: str | None = None,
     resource_type: str | None = None,
     failed: bool | None = None,
@@ -52,6 +53,11 @@ def sent_webhooks_filter(
     if not viewer.is_member:
         return Attempt.objects.none()
     qs = Attempt.objects.filter(organization_id=viewer.organization_id)
+    if keywords and keywords.strip():
+        for term in keywords.split()[:5]:
+            term = term[:100]
+            qs = qs.filter(Q(event_type__icontains=term) | Q(url__icontains=term) | Q(resource_id=term)
+                           | Q(resource_id_type__iexact=term))
     if resource_id not in (None, ""):
         qs = qs.filter(resource_id=str(resource_id).strip()[:64])
     if resource_type:

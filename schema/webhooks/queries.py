@@ -27,10 +27,10 @@ def _time(name: str, value: str | None) -> dt.datetime | None:
         raise BadUserInput(f"'{name}': {error}") from error
 
 
-def _sent_filter(info: Info, *, resource_id, resource_type, failed, sent_after, sent_before, webhook_id):
+def _sent_filter(info: Info, *, keywords, resource_id, resource_type, failed, sent_after, sent_before, webhook_id):
     viewer = require_member(info)
     return selectors.sent_webhooks_filter(
-        viewer, resource_id=resource_id, resource_type=resource_type, failed=failed,
+        viewer, keywords=keywords, resource_id=resource_id, resource_type=resource_type, failed=failed,
         sent_after=_time("sent_after", sent_after), sent_before=_time("sent_before", sent_before),
         webhook_id=webhook_id,
     )
@@ -66,7 +66,7 @@ class Query:
         key = (order_by or sort_by or "created_at_desc").strip().lower()
         if key not in SENT_SORTS:
             raise BadUserInput(f"'order_by' must be one of: {', '.join(sorted(SENT_SORTS))}.")
-        qs = _sent_filter(info, resource_id=resource_id, resource_type=resource_type, failed=failed,
+        qs = _sent_filter(info, keywords=keywords, resource_id=resource_id, resource_type=resource_type, failed=failed,
                           sent_after=sent_after, sent_before=sent_before, webhook_id=webhook_id)
         return paginate(qs, info, sort=SENT_SORTS[key], offset=offset, page_size=page_size,
                         should_paginate=should_paginate, after=after)
@@ -77,8 +77,9 @@ class Query:
         sent_before: str | None = None, resource_id: strawberry.ID | None = None, resource_type: str | None = None,
         failed: bool | None = None, webhook_id: strawberry.ID | None = None,
     ) -> int:
-        return _sent_filter(info, resource_id=resource_id, resource_type=resource_type, failed=failed,
-                            sent_after=sent_after, sent_before=sent_before, webhook_id=webhook_id).count()
+        return _sent_filter(info, keywords=keywords, resource_id=resource_id, resource_type=resource_type,
+                            failed=failed, sent_after=sent_after, sent_before=sent_before,
+                            webhook_id=webhook_id).count()
 
     @strawberry.field(description="The organization's Ed25519 public key (whpk_...) for v1a webhook signatures.")
     def webhookSigningPublicKey(self, info: Info) -> str | None:  # noqa: N802

@@ -95,6 +95,20 @@ def test_the_documented_javascript_sample_verifies_our_delivery_under_node(gql, 
     assert not ok
 
 
+def test_catalog_matches_the_published_event_list():
+    from pathlib import Path
+
+    seed = Path(node_sample.SEED)
+    if not seed.exists():
+        pytest.skip("the published documentation (seed 002) is not on this machine")
+    text = seed.read_text(encoding="utf-8")
+    table = text[text.index("Below are the webhook event types available currently:"):text.index("*The appointment")]
+    listed = {line.strip(" |*") for line in table.splitlines() if "." in line and "|" in line}
+    triggered = text[text.index("When specific webhook events are triggered"):text.index("Webhook behavior in")]
+    listed |= {line.split("|")[0].strip() for line in triggered.splitlines() if line.count("|") >= 2 and "." in line}
+    assert listed == set(EVENT_TYPES)
+
+
 def test_emit_refuses_types_outside_the_catalog(world):
     with transaction.atomic(), pytest.raises(UnknownEventType):
         emit("patient.exploded", world.patients[0], organization_id=world.org.pk)
@@ -222,6 +236,9 @@ def test_sent_webhooks_log_filters_and_scopes(gql, dev_key, keys, other_keys, wo
     window = data_of(gql(SENT, {"sent_after": "2000-01-01 00:00:00", "sent_before": "2999-01-01"}, key=dev_key))
     assert window["sentWebhooksCount"] == 2
     assert error_codes(gql(SENT, {"sent_after": "yesterday-ish"}, key=dev_key)) == ["BAD_USER_INPUT"]
+    keyword = "query($k: String) { sentWebhooksCount(keywords: $k) }"
+    assert data_of(gql(keyword, {"k": "patient.updated"}, key=dev_key))["sentWebhooksCount"] == 2
+    assert data_of(gql(keyword, {"k": "appointment"}, key=dev_key))["sentWebhooksCount"] == 0
     assert data_of(gql(SENT, key=other_keys["owner"]))["sentWebhooksCount"] == 0
     assert error_codes(gql(SENT, key=keys["patient"])) == ["FORBIDDEN"]
 
