@@ -83,11 +83,21 @@ async def run(args: argparse.Namespace, patient_id: int, writer_key: str, keys: 
     import httpx
     import websockets
 
-    arrivals: list[list[float]] = [[] for _ in range(args.rounds)]
+    arrivals: dict[str, list[float]] = {}
     ready = 0
     query = "subscription($id: ID) { userUpdatedSubscription(id: $id) { id first_name } }"
+    failures: dict[str, int] = {}
 
-    async def subscriber(index: int, key: str, started: asyncio.Event) -> None:
+    async def subscriber(index: int, key: str) -> None:
+        try:
+            await subscribe_and_listen(index, key)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # reported in the summary: a lost subscriber is a finding
+            name = f"{type(error).__name__}: {str(error)[:80]}"
+            failures[name] = failures.get(name, 0) + 1
+
+    async def subscribe_and_listen(index: int, key: str) -> None:
         nonlocal ready
         uri = f"ws://127.0.0.1:{ports[index % len(ports)]}/subscriptions?token={key}"
         async with websockets.connect(uri, subprotocols=["graphql-transport-ws"], max_queue=None,
@@ -97,45 +107,69 @@ async def run(args: argparse.Namespace, patient_id: int, writer_key: str, keys: 
             await ws.send(json.dumps({"id": "1", "type": "subscribe",
                                       "payload": {"query": query, "variables": {"id": str(patient_id)}}}))
             ready += 1
-            for round_ in range(args.rounds):
+            while True:
                 message = json.loads(await ws.recv())
-                arrivals[round_].append(time.perf_counter())
+                received = time.perf_counter()
                 assert message["type"] == "next", message
-            started.set()
+                # Rounds are told apart by the value pushed, not by counting messages.
+                name = message["payload"]["data"]["userUpdatedSubscription"]["first_name"]
+                arrivals.setdefault(name, []).append(received)
 
-    done = asyncio.Event()
     tasks = []
     for i, key in enumerate(keys):
-        tasks.append(asyncio.create_task(subscriber(i, key, done)))
+        tasks.append(asyncio.create_task(subscriber(i, key)))
         if i % 50 == 49:
             await asyncio.sleep(0.05)  # do not stampede the servers' accept queues
     while ready < len(keys):
         await asyncio.sleep(0.1)
-    await asyncio.sleep(2.0)  # let every group join settle (Redis round trips)
     latencies: list[float] = []
     response_ms: list[float] = []
     mutation_port = ports[-1]
     async with httpx.AsyncClient(timeout=30) as http:
-        for round_ in range(args.rounds):
+
+        async def mutate(first_name: str) -> float:
             body = {"query": "mutation($i: updateClientInput) { updateClient(input: $i) { messages { field } } }",
-                    "variables": {"i": {"id": str(patient_id), "first_name": f"Round{round_}"}}}
+                    "variables": {"i": {"id": str(patient_id), "first_name": first_name}}}
             sent = time.perf_counter()
             response = await http.post(f"http://127.0.0.1:{mutation_port}/graphql", json=body,
                                        headers={"Authorization": f"Basic {writer_key}",
                                                 "AuthorizationSource": "API"})
-            responded = time.perf_counter()
-            response_ms.append((responded - sent) * 1000)
+            response_ms.append((time.perf_counter() - sent) * 1000)
             assert response.json()["data"]["updateClient"]["messages"] == [], response.text
-            deadline = time.monotonic() + 30
-            while len(arrivals[round_]) < len(keys) and time.monotonic() < deadline:
+            return sent
+
+        async def wait_for(name: str, seconds: float) -> list[float]:
+            deadline = time.monotonic() + seconds
+            while len(arrivals.get(name, [])) < len(keys) and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
-            got = arrivals[round_]
+            return arrivals.get(name, [])
+
+        # Warm-up: repeat until every subscriber got an event, so every subscription is live
+        # (the servers may still be validating queued subscribe messages) before timing.
+        for attempt in range(30):
+            await mutate(f"Warmup{attempt}")
+            if len(await wait_for(f"Warmup{attempt}", 5)) == len(keys):
+                break
+        else:
+            print("warning: not every subscriber became live during warm-up")
+        await asyncio.sleep(0.5)
+        for round_ in range(args.rounds):
+            name = f"Round{round_}"
+            sent = await mutate(name)
+            got = await wait_for(name, 30)
             if len(got) < len(keys):
                 print(f"round {round_}: only {len(got)} of {len(keys)} subscribers received the event")
-            latencies.extend((t - sent) * 1000 for t in got)
+            this_round = sorted((t - sent) * 1000 for t in got)
+            latencies.extend(this_round)
+            if args.verbose and this_round:
+                middle = this_round[len(this_round) // 2]
+                print(f"round {round_}: first {this_round[0]:.0f} ms, median {middle:.0f} ms, "
+                      f"last {this_round[-1]:.0f} ms")
             await asyncio.sleep(0.5)
     for task in tasks:
         task.cancel()
+    for name, count in failures.items():
+        print(f"{count} subscriber(s) failed: {name}")
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
     print(f"subscribers: {len(keys)} over {len(ports)} server process(es); rounds: {args.rounds}; "
@@ -150,6 +184,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--servers", type=int, default=1)
+    parser.add_argument("--verbose", action="store_true", help="print each round")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/fanout.sqlite3"
