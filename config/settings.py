@@ -94,9 +94,12 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py's pool refuses (rather than waits) past max_connections; a burst of
             # WebSocket subscribers joining groups needs more than its default of 100.
+            # redis-py 8 reads with a 5 s socket timeout, the same as channels-redis' blocking
+            # pop, so idle receives failed with "Timeout reading"; the socket must wait longer.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL,
-                           "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000"))}],
+                           "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
+                           "socket_timeout": 15}],
                 "capacity": 1500,
                 "expiry": 30,
             },
