@@ -5,17 +5,21 @@ Strawberry's Channels consumer speaks ``graphql-transport-ws`` and the older
 ``?token=<api key>`` query parameter or from the ``connection_init`` payload
 (``{"token": ...}`` or ``{"Authorization": "Basic <key>"}``). A missing, unknown or
 revoked credential closes the socket with 4401 Unauthorized (``graphql-ws`` clients
-first receive ``connection_error``).
+first receive ``connection_error``). Open sockets re-check their credential every
+``SUBSCRIPTION_REAUTH_SECONDS``; a key revoked meanwhile closes the socket the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from strawberry import UNSET
 from strawberry.channels import GraphQLWSConsumer
@@ -27,6 +31,7 @@ from apps.accounts.viewer import Viewer
 from schema.context import Context
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 UNAUTHORIZED = 4401
 
 
@@ -89,6 +94,7 @@ class SubscriptionConsumer(GraphQLWSConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._closed = False
+        self._reauth: asyncio.Task | None = None
 
     async def get_context(self, request: Any, response: Any) -> SocketContext:
         return SocketContext(request=None, response=None, viewer=Viewer.anonymous(), ws=request)
@@ -102,7 +108,26 @@ class SubscriptionConsumer(GraphQLWSConsumer):
             await self.close(code=UNAUTHORIZED, reason="Unauthorized")
             raise ConnectionRejectionError({"message": "Unauthorized"})
         context.viewer = viewer
+        self._reauth = asyncio.create_task(self._recheck_credential(credential))
         return UNSET
+
+    async def _recheck_credential(self, credential: str) -> None:
+        """Closes the socket once its key or session is revoked, expired or archived."""
+        while not self._closed:
+            await asyncio.sleep(settings.SUBSCRIPTION_REAUTH_SECONDS)
+            try:
+                still_valid = await run_db(viewer_for_credential, credential) is not None
+            except Exception:  # a database hiccup is not a revocation; try again next time
+                logger.exception("could not re-check a subscription credential")
+                continue
+            if not still_valid:
+                await self.close(code=UNAUTHORIZED, reason="Unauthorized")
+                return
+
+    async def disconnect(self, code: int) -> None:
+        if self._reauth is not None:
+            self._reauth.cancel()
+        await super().disconnect(code)
 
     # The protocol handlers close again after a rejection; the first close wins.
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:

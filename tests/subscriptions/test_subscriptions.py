@@ -86,6 +86,17 @@ async def test_a_revoked_key_is_refused(world, keys):
     assert (await socket.receive_output(timeout=5))["code"] == 4401
 
 
+async def test_an_open_socket_is_closed_once_its_key_is_revoked(world, keys, settings):
+    settings.SUBSCRIPTION_REAUTH_SECONDS = 0.1
+    socket = await open_socket(f"/subscriptions?token={keys['provider']}")
+    assert await _init(socket) == {"type": "connection_ack"}
+    await _subscribe(socket, {"id": str(world.patients[0].pk)})
+    assert await socket.receive_nothing(timeout=0.3)  # still valid: stays open
+    await sync_to_async(ApiKey.objects.filter(user=world.provider).update)(revoked_at=timezone.now())
+    closed = await socket.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4401, "reason": "Unauthorized"}
+
+
 async def test_subscribing_to_another_organizations_user_looks_like_a_missing_user(world, other_world, keys):
     socket = await open_socket(f"/subscriptions?token={keys['provider']}")
     await _init(socket)
