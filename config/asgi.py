@@ -1,4 +1,4 @@
-"""ASGI entry point: Django for HTTP; the events issue adds WebSocket routing."""
+"""ASGI entry point: Django for HTTP, GraphQL subscriptions over WebSocket at ``/subscriptions``."""
 
 import os
 
@@ -7,4 +7,15 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-application = django_asgi_app
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs the app registry)
+from django.urls import re_path  # noqa: E402
+
+from schema.realtime import SubscriptionConsumer  # noqa: E402
+from schema.schema import schema  # noqa: E402
+
+websocket_routes = URLRouter([
+    re_path(r"^subscriptions/?$", SubscriptionConsumer.as_asgi(schema=schema, keep_alive=True,
+                                                               keep_alive_interval=15)),
+])
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_routes})

@@ -92,7 +92,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # redis-py's pool refuses (rather than waits) past max_connections; a burst of
+            # WebSocket subscribers joining groups needs more than its default of 100.
+            # redis-py 8 reads with a 5 s socket timeout, the same as channels-redis' blocking
+            # pop, so idle receives failed with "Timeout reading"; the socket must wait longer.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL,
+                           "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
+                           "socket_timeout": 15}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
@@ -118,6 +128,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@careplatform
 RATE_LIMIT_API_KEY_PER_SECOND = int(os.environ.get("RATE_LIMIT_API_KEY_PER_SECOND", "250"))
 RATE_LIMIT_SIGN_IN_PER_MINUTE = int(os.environ.get("RATE_LIMIT_SIGN_IN_PER_MINUTE", "100"))
 SESSION_TOKEN_TTL_HOURS = int(os.environ.get("SESSION_TOKEN_TTL_HOURS", "720"))
+
+# Webhooks (docs/webhooks.md). Receivers on loopback/private/link-local/metadata addresses are
+# refused unless their host is listed here (local development and tests); plain http is refused
+# unless WEBHOOK_ALLOW_HTTP is on, and then only for the listed hosts.
+WEBHOOK_ALLOWED_PRIVATE_HOSTS = env_list("WEBHOOK_ALLOWED_PRIVATE_HOSTS")
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "5"))
+WEBHOOK_TOTAL_TIMEOUT = float(os.environ.get("WEBHOOK_TOTAL_TIMEOUT", "15"))
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "100"))
+WEBHOOK_CONCURRENCY_PER_HOST = int(os.environ.get("WEBHOOK_CONCURRENCY_PER_HOST", "20"))
+WEBHOOK_SECRET_GRACE_HOURS = int(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24"))
+# A claimed delivery whose worker died is due again after this many seconds.
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+# Open subscription sockets re-check their API key / session this often (revocation closes them).
+SUBSCRIPTION_REAUTH_SECONDS = float(os.environ.get("SUBSCRIPTION_REAUTH_SECONDS", "60"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
