@@ -50,7 +50,7 @@ seed: migrate
 
 serve: seed
 	@echo "Serving on http://$(HOST):$(PORT)  (GraphiQL: http://$(HOST):$(PORT)/graphql, Ctrl-C stops)"
-	exec env DEBUG=$(DEBUG) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	exec env DEBUG=$(DEBUG) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-per-message-deflate false
 
 worker: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py run_worker

@@ -127,6 +127,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@careplatform
 # Documented limits: 250 requests per second per API key, 100 sign-ins per minute per user.
 RATE_LIMIT_API_KEY_PER_SECOND = int(os.environ.get("RATE_LIMIT_API_KEY_PER_SECOND", "250"))
 RATE_LIMIT_SIGN_IN_PER_MINUTE = int(os.environ.get("RATE_LIMIT_SIGN_IN_PER_MINUTE", "100"))
+# Unauthenticated completeCheckout calls per minute per client address (self-scheduling abuse guard).
+RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE = int(os.environ.get("RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE", "60"))
 SESSION_TOKEN_TTL_HOURS = int(os.environ.get("SESSION_TOKEN_TTL_HOURS", "720"))
 
 # Webhooks (docs/webhooks.md). Receivers on loopback/private/link-local/metadata addresses are

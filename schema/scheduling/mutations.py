@@ -207,7 +207,7 @@ def _limit_public_checkout(info: Info) -> None:
     """Unauthenticated checkouts create patients, so each client address gets a budget per minute."""
     request = info.context.request
     address = (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
-    limit = getattr(settings, "RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE", 60)
+    limit = settings.RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE
     decision = ratelimit.hit("public_checkout", address, limit=limit, window_seconds=60)
     if not decision.allowed:
         raise RateLimited(decision.retry_after, "Too many bookings from this address; try again shortly.")
