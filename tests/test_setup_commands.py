@@ -133,3 +133,24 @@ def test_readme_documents_every_setting_read_from_the_environment():
                                    re.MULTILINE)}
     missing = sorted(names - table - {"DJANGO_SETTINGS_MODULE"})
     assert not missing, f"add these to the configuration table in README.md: {missing}"
+
+
+@pytest.mark.django_db
+def test_demo_data_is_bookable_without_credentials(gql):
+    """The demo ships a bookable visit type and weekday hours: the public slot search finds times."""
+    import datetime as dt
+
+    from apps.scheduling.models import AppointmentType
+    from tests.scheduling.test_self_scheduling import SLOTS
+
+    seed()
+    org = Organization.objects.get(name="Sentinel PACE")
+    visit = AppointmentType.objects.get(organization=org, name="Initial consultation")
+    provider = User.objects.filter(organization=org, is_patient=False, availabilities__isnull=False).first()
+    first = dt.date.today() + dt.timedelta(days=7)
+    variables = {"provider_id": str(provider.pk), "appt_type_id": str(visit.pk),
+                 "start_date": first.isoformat(), "end_date": (first + dt.timedelta(days=6)).isoformat()}
+    slots = data_of(gql(SLOTS, variables))["availableSlotsForRange"]
+    assert slots and all(s["user_id"] == str(provider.pk) for s in slots)
+    seed()  # idempotent: no second visit type or availability
+    assert AppointmentType.objects.filter(organization=org, name="Initial consultation").count() == 1

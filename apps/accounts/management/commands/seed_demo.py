@@ -37,6 +37,9 @@ from apps.accounts.models import (
 )
 from apps.accounts.services import credentials, groups, locations, organizations, patients, tags
 from apps.accounts.viewer import Viewer
+from apps.scheduling.models import AppointmentType, Availability
+from apps.scheduling.services.availability import availability_create
+from apps.scheduling.services.types import appointment_type_create
 
 DEMO_KEY_NAME = "demo"
 # Shared by every demo provider and staff account so signIn can be tried too.
@@ -122,6 +125,9 @@ def _email(spec: DemoOrganization, person: Person) -> str:
     return f"{person.first_name}.{person.last_name}@{spec.domain}".lower()
 
 
+DEMO_VISIT_TYPE = "Initial consultation"
+
+
 def _patient_email(spec: DemoOrganization, first: str, last: str) -> str:
     return f"{first}.{last}.family@{spec.domain}".lower()
 
@@ -172,7 +178,27 @@ class Command(BaseCommand):
         people, made = self._patients(spec, org, providers, group_rows)
         created += made
         created += self._tags(Viewer(user=providers[0]), spec, people)
+        created += self._scheduling(Viewer(user=providers[0]), providers)
         return Seeded(org, owner, providers, staff, people, created)
+
+    def _scheduling(self, provider: Viewer, providers: list[User]) -> int:
+        """A bookable visit type and weekday hours, so self-scheduling works on the demo at once."""
+        made = 0
+        if not AppointmentType.objects.filter(organization_id=provider.organization_id,
+                                              name=DEMO_VISIT_TYPE).exists():
+            appointment_type_create(provider, values={"name": DEMO_VISIT_TYPE, "length": 30,
+                                                      "clients_can_book": True})
+            made += 1
+        start = timezone.now().date().isoformat()
+        for user in providers:
+            if Availability.objects.filter(user=user).exists():
+                continue
+            for day_of_week in range(1, 6):  # Monday to Friday, 0 is Sunday
+                availability_create(provider, values={
+                    "user_id": str(user.pk), "range_start": start, "time": "09 00", "end_time": "17 00",
+                    "day_of_week": day_of_week, "is_repeating": True})
+                made += 1
+        return made
 
     def _owner(self, org: Organization, spec: DemoOrganization) -> tuple[User, int]:
         """The owner is created directly: no service creates an organization's first member."""
