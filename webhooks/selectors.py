@@ -8,7 +8,8 @@ from django.db.models import Q, QuerySet
 
 from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
-from apps.core.errors import Forbidden, NotFound
+from apps.core.errors import Forbidden
+from apps.core.lookup import get_visible
 from webhooks.models import Attempt, SigningKey, Webhook
 
 
@@ -31,11 +32,7 @@ def webhooks_visible(viewer: Viewer) -> QuerySet[Webhook]:
 
 
 def webhook_get(viewer: Viewer, webhook_id: object) -> Webhook:
-    pk = parse_id(webhook_id)
-    webhook = webhooks_visible(viewer).filter(pk=pk).first() if pk else None
-    if webhook is None:
-        raise NotFound("Webhook not found.")
-    return webhook
+    return get_visible(webhooks_visible(viewer), webhook_id, "Webhook")
 
 
 def sent_webhooks_filter(

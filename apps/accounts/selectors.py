@@ -12,19 +12,9 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import ApiKey, Location, Organization, OrganizationMembership, Tag, User, UserGroup
 from apps.accounts.viewer import Viewer
 from apps.core.errors import NotFound
+from apps.core.lookup import get_visible, parse_id
 from apps.core.text import reject_nul
 from apps.core.timefmt import TimeFormatError, parse_date
-
-
-def parse_id(value: object) -> int | None:
-    """A positive database id from an ``ID``/``String`` argument, or ``None`` when it is not one."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text.isdigit() or len(text) > 18:
-        return None
-    number = int(text)
-    return number if number > 0 else None
 
 
 def _none(model):
@@ -76,19 +66,11 @@ def visible_patients(viewer: Viewer) -> QuerySet[User]:
 
 
 def user_get(viewer: Viewer, user_id: object) -> User:
-    pk = parse_id(user_id)
-    user = visible_users(viewer).filter(pk=pk).first() if pk else None
-    if user is None:
-        raise NotFound("User not found.")
-    return user
+    return get_visible(visible_users(viewer), user_id, "User")
 
 
 def patient_get(viewer: Viewer, user_id: object) -> User:
-    pk = parse_id(user_id)
-    user = visible_patients(viewer).filter(pk=pk).first() if pk else None
-    if user is None:
-        raise NotFound("Patient not found.")
-    return user
+    return get_visible(visible_patients(viewer), user_id, "Patient")
 
 
 def organization_providers(viewer: Viewer) -> QuerySet[User]:
@@ -237,11 +219,7 @@ def memberships(viewer: Viewer) -> QuerySet[OrganizationMembership]:
 
 
 def membership_get(viewer: Viewer, membership_id: object) -> OrganizationMembership:
-    pk = parse_id(membership_id)
-    membership = memberships(viewer).select_related("user").filter(pk=pk).first() if pk else None
-    if membership is None:
-        raise NotFound("Organization membership not found.")
-    return membership
+    return get_visible(memberships(viewer).select_related("user"), membership_id, "Organization membership")
 
 
 def groups_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[UserGroup]:
@@ -255,11 +233,7 @@ def groups_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[Us
 
 
 def group_get(viewer: Viewer, group_id: object) -> UserGroup:
-    pk = parse_id(group_id)
-    group = groups_filter(viewer).filter(pk=pk).first() if pk else None
-    if group is None:
-        raise NotFound("User group not found.")
-    return group
+    return get_visible(groups_filter(viewer), group_id, "User group")
 
 
 def tags_visible(viewer: Viewer) -> QuerySet[Tag]:
@@ -269,11 +243,7 @@ def tags_visible(viewer: Viewer) -> QuerySet[Tag]:
 
 
 def tag_get(viewer: Viewer, tag_id: object) -> Tag:
-    pk = parse_id(tag_id)
-    tag = tags_visible(viewer).filter(pk=pk).first() if pk else None
-    if tag is None:
-        raise NotFound("Tag not found.")
-    return tag
+    return get_visible(tags_visible(viewer), tag_id, "Tag")
 
 
 def locations_visible(viewer: Viewer) -> QuerySet[Location]:
@@ -287,11 +257,7 @@ def locations_visible(viewer: Viewer) -> QuerySet[Location]:
 
 
 def location_get(viewer: Viewer, location_id: object) -> Location:
-    pk = parse_id(location_id)
-    location = locations_visible(viewer).filter(pk=pk).first() if pk else None
-    if location is None:
-        raise NotFound("Location not found.")
-    return location
+    return get_visible(locations_visible(viewer), location_id, "Location")
 
 
 def api_keys_visible(viewer: Viewer) -> QuerySet[ApiKey]:

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
 from apps.announcements.models import Announcement
-from apps.core.errors import NotFound
+from apps.core.lookup import get_visible
 from apps.core.text import reject_nul
 
 
@@ -21,8 +20,4 @@ def announcements_filter(viewer: Viewer, *, keywords: str | None = None) -> Quer
 
 
 def announcement_get(viewer: Viewer, announcement_id: object) -> Announcement:
-    pk = parse_id(announcement_id)
-    found = announcements_filter(viewer).filter(pk=pk).first() if pk else None
-    if found is None:
-        raise NotFound("Announcement not found.")
-    return found
+    return get_visible(announcements_filter(viewer), announcement_id, "Announcement")

@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
 from apps.core.errors import BadUserInput, NotFound
+from apps.core.lookup import get_visible
 from apps.core.timefmt import TimeFormatError, now, parse_date
 from apps.scheduling.models import (
     CANCELLED,
@@ -51,11 +52,7 @@ def public_provider(viewer: Viewer, provider_id: object, *, field: str = "provid
 
 
 def member_provider(viewer: Viewer, provider_id: object) -> User:
-    pk = parse_id(provider_id)
-    provider = active_providers().filter(organization_id=viewer.organization_id, pk=pk).first() if pk else None
-    if provider is None:
-        raise NotFound("Provider not found.")
-    return provider
+    return get_visible(active_providers().filter(organization_id=viewer.organization_id), provider_id, "Provider")
 
 
 # ---- appointment types ----------------------------------------------------------------------
@@ -257,11 +254,7 @@ def availabilities_filter(
 
 
 def availability_get(viewer: Viewer, availability_id: object) -> Availability:
-    pk = parse_id(availability_id)
-    item = availabilities_visible(viewer).filter(pk=pk).first() if pk else None
-    if item is None:
-        raise NotFound("Availability not found.")
-    return item
+    return get_visible(availabilities_visible(viewer), availability_id, "Availability")
 
 
 # ---- appointments ---------------------------------------------------------------------------
@@ -283,11 +276,7 @@ def appointments_visible(viewer: Viewer, *, include_deleted: bool = False) -> Qu
 
 
 def appointment_get(viewer: Viewer, appointment_id: object, *, include_deleted: bool = False) -> Appointment:
-    pk = parse_id(appointment_id)
-    item = appointments_visible(viewer, include_deleted=include_deleted).filter(pk=pk).first() if pk else None
-    if item is None:
-        raise NotFound("Appointment not found.")
-    return item
+    return get_visible(appointments_visible(viewer, include_deleted=include_deleted), appointment_id, "Appointment")
 
 
 FILTERS = ("future", "upcoming", "past", "ended", "didnt-occur", "all")
