@@ -10,11 +10,12 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs the app registry)
 from django.urls import re_path  # noqa: E402
 
+from schema.fanout import sharing_schema  # noqa: E402
 from schema.realtime import SubscriptionConsumer  # noqa: E402
 from schema.schema import schema  # noqa: E402
 
 websocket_routes = URLRouter([
-    re_path(r"^subscriptions/?$", SubscriptionConsumer.as_asgi(schema=schema, keep_alive=True,
+    re_path(r"^subscriptions/?$", SubscriptionConsumer.as_asgi(schema=sharing_schema(schema), keep_alive=True,
                                                                keep_alive_interval=15)),
 ])
 
