@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -113,8 +114,13 @@ class SubscriptionConsumer(GraphQLWSConsumer):
 
     async def _recheck_credential(self, credential: str) -> None:
         """Closes the socket once its key or session is revoked, expired or archived."""
+        # The first wait is jittered within (half, whole] interval: sockets opened together (a
+        # reconnect wave, a deploy) would otherwise re-check in one burst of DB reads that
+        # stalls event delivery for every socket on the process. Never later than promised.
+        delay = settings.SUBSCRIPTION_REAUTH_SECONDS * (1 - random.random() / 2)
         while not self._closed:
-            await asyncio.sleep(settings.SUBSCRIPTION_REAUTH_SECONDS)
+            await asyncio.sleep(delay)
+            delay = settings.SUBSCRIPTION_REAUTH_SECONDS
             try:
                 still_valid = await run_db(viewer_for_credential, credential) is not None
             except Exception:  # a database hiccup is not a revocation; try again next time
