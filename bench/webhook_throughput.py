@@ -55,7 +55,7 @@ def main() -> None:
     from apps.accounts.models import Organization, User
     from apps.accounts.viewer import Viewer
     from webhooks import services, worker
-    from webhooks.events import emit
+    from apps.events.bus import emit
     from webhooks.models import Attempt, Delivery
 
     port = free_port()

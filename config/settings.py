@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "channels",
     "strawberry_django",
     "apps.accounts",
+    "apps.events",
     "apps.announcements",
     "apps.scheduling",
     "webhooks",

@@ -1,17 +1,23 @@
-"""Error mapping: domain errors to ``messages`` payloads or coded GraphQL errors, and masking."""
+"""Top-level GraphQL errors: domain errors get their ``extensions.code``, everything else is masked.
+
+Mutation payloads carry input problems as ``messages`` (``schema/payloads.py``); what
+reaches this formatter is what has no payload to go to: credentials, permissions, rate
+limits, query arguments and missing ids on queries, and bugs.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
 from django.db import DataError
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from apps.core.errors import AccessError, FieldMessage, RateLimited, ValidationFailed
+from apps.core.errors import DomainError, ErrorCode, RateLimited, ValidationFailed
 
 logger = logging.getLogger("careplatform.graphql")
 
@@ -23,20 +29,29 @@ class FieldErrorType:
     # Not in the published API: an addition clients may select to branch on without parsing the
     # message. Clients selecting only ``field``/``message`` see exactly the documented shape.
     code: str | None = strawberry.field(
-        default="BAD_USER_INPUT",
+        default=ErrorCode.BAD_USER_INPUT.value,
         description="Machine-readable reason: BAD_USER_INPUT for invalid input, SLOT_UNAVAILABLE when "
                     "the chosen time was taken meanwhile, NOT_FOUND for an id the caller cannot see.",
     )
 
 
-def to_messages(error: ValidationFailed | list[FieldMessage]) -> list[FieldErrorType]:
-    if isinstance(error, ValidationFailed):
-        return [FieldErrorType(field=m.field, message=m.message, code=error.code) for m in error.messages]
-    return [FieldErrorType(field=m.field, message=m.message) for m in error]
+def extensions_for(error: DomainError) -> dict[str, Any]:
+    """``extensions`` of the top-level error that stands for ``error``."""
+    extensions: dict[str, Any] = {"code": error.code.value}
+    if isinstance(error, RateLimited):
+        extensions["retry_after"] = error.retry_after
+    elif isinstance(error, ValidationFailed):
+        extensions["messages"] = [{"field": m.field, "message": m.message} for m in error.messages]
+    return extensions
+
+
+def graphql_error(error: DomainError) -> GraphQLError:
+    """A domain error as a top-level GraphQL error, for transports that bypass the formatter."""
+    return GraphQLError(str(error), extensions=extensions_for(error))
 
 
 class ErrorFormatter(SchemaExtension):
-    """Gives coded errors their ``extensions.code`` and masks everything unexpected.
+    """Gives domain errors their ``extensions.code`` and masks everything unexpected.
 
     Unexpected exceptions reach the client as "Internal error" plus an error id;
     the traceback is logged under the same id.
@@ -47,43 +62,32 @@ class ErrorFormatter(SchemaExtension):
         result = self.execution_context.result
         if not result or not getattr(result, "errors", None):
             return
-        formatted: list[GraphQLError] = []
-        for error in result.errors:
-            original = error.original_error
-            if original is None:
-                formatted.append(error)  # parse/validation errors: safe and useful as they are
-                continue
+        result.errors = [self._format(error) for error in result.errors]
+
+    def _format(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None:
+            return error  # parse/validation errors: safe and useful as they are
+        if isinstance(original, DomainError):
             if isinstance(original, RateLimited):
-                extensions = {"code": original.code, "retry_after": original.retry_after}
-                formatted.append(self._copy(error, str(original), extensions))
                 self._mark_rate_limited(original.retry_after)
-            elif isinstance(original, AccessError):
-                formatted.append(self._copy(error, str(original), {"code": original.code}))
-            elif isinstance(original, ValidationFailed):
-                extensions = {
-                    "code": original.code,
-                    "messages": [{"field": m.field, "message": m.message} for m in original.messages],
-                }
-                formatted.append(self._copy(error, str(original), extensions))
-            elif isinstance(original, DataError):
-                # The database refused a value (a NUL character, a number out of range): the
-                # client's input, not our fault. Validation should catch these first; this is the net.
-                error_id = uuid.uuid4().hex[:12]
-                logger.warning("database refused a value %s in %s: %s", error_id, error.path, original)
-                formatted.append(self._copy(error, f"A value was refused by the database (id {error_id}).",
-                                            {"code": "BAD_USER_INPUT", "error_id": error_id}))
-            elif isinstance(original, GraphQLError) and original.original_error is None:
-                # Argument coercion problems raised by graphql-core itself.
-                formatted.append(self._copy(error, error.message, {"code": "BAD_USER_INPUT"}))
-            else:
-                error_id = uuid.uuid4().hex[:12]
-                request = getattr(self.execution_context.context, "request", None)
-                logger.error("unexpected error %s in %s (request %s)", error_id, error.path,
-                             getattr(request, "request_id", "-"), exc_info=original)
-                formatted.append(
-                    self._copy(error, f"Internal error (id {error_id}).", {"code": "INTERNAL", "error_id": error_id})
-                )
-        result.errors = formatted
+            return self._copy(error, str(original), extensions_for(original))
+        if isinstance(original, DataError):
+            # The database refused a value (a NUL character, a number out of range): the
+            # client's input, not our fault. Validation should catch these first; this is the net.
+            error_id = uuid.uuid4().hex[:12]
+            logger.warning("database refused a value %s in %s: %s", error_id, error.path, original)
+            return self._copy(error, f"A value was refused by the database (id {error_id}).",
+                              {"code": ErrorCode.BAD_USER_INPUT.value, "error_id": error_id})
+        if isinstance(original, GraphQLError) and original.original_error is None:
+            # Argument coercion problems raised by graphql-core itself.
+            return self._copy(error, error.message, {"code": ErrorCode.BAD_USER_INPUT.value})
+        error_id = uuid.uuid4().hex[:12]
+        request = getattr(self.execution_context.context, "request", None)
+        logger.error("unexpected error %s in %s (request %s)", error_id, error.path,
+                     getattr(request, "request_id", "-"), exc_info=original)
+        return self._copy(error, f"Internal error (id {error_id}).",
+                          {"code": ErrorCode.INTERNAL.value, "error_id": error_id})
 
     def _mark_rate_limited(self, retry_after: int) -> None:
         response = getattr(self.execution_context.context, "response", None)

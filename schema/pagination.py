@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Expression, F, Model, Q, QuerySet
 from strawberry_django.optimizer import optimize
 
-from apps.core.errors import BadUserInput
+from apps.core.errors import ValidationFailed
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -56,18 +56,18 @@ def _cursor_value(value: Any) -> str | None:
 
 def decode_cursor(cursor: str, expected: int) -> list[str | None]:
     if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH:
-        raise BadUserInput("'after' is not a valid cursor; pass the cursor field of a returned item.")
+        raise ValidationFailed("after", "'after' is not a valid cursor; pass the cursor field of a returned item.")
     try:
         data = json.loads(base64.b64decode(cursor.encode("ascii"), validate=True))
     except (binascii.Error, UnicodeError, ValueError) as error:
-        raise BadUserInput("'after' is not a valid cursor; pass the cursor field of a returned item.") from error
+        raise ValidationFailed("after", "'after' is not a valid cursor; pass the cursor field of a returned item.") from error
     values = data.get("k") if isinstance(data, dict) else None
     if (
         not isinstance(values, list)
         or len(values) != expected
         or not all(v is None or (isinstance(v, str) and "\x00" not in v) for v in values)
     ):
-        raise BadUserInput("'after' is not a cursor of this list (or of this sort order).")
+        raise ValidationFailed("after", "'after' is not a cursor of this list (or of this sort order).")
     return values
 
 
@@ -75,9 +75,9 @@ def validate_window(offset: int | None, page_size: int | None) -> tuple[int, int
     offset = 0 if offset is None else offset
     size = DEFAULT_PAGE_SIZE if page_size is None else page_size
     if offset < 0:
-        raise BadUserInput("'offset' must be zero or positive.")
+        raise ValidationFailed("offset", "'offset' must be zero or positive.")
     if size < 1 or size > MAX_PAGE_SIZE:
-        raise BadUserInput(f"'page_size' must be between 1 and {MAX_PAGE_SIZE}.")
+        raise ValidationFailed("page_size", f"'page_size' must be between 1 and {MAX_PAGE_SIZE}.")
     return offset, size
 
 
@@ -99,7 +99,7 @@ def _after(keys: list[SortKey], values: list[str | None]) -> Q:
     for index, key in enumerate(keys):
         value = values[index]
         if value is None:
-            raise BadUserInput("'after' is not a cursor of this list (or of this sort order).")
+            raise ValidationFailed("after", "'after' is not a cursor of this list (or of this sort order).")
         step = Q(**{f"{k.name}": values[i] for i, k in enumerate(keys[:index])})
         step &= Q(**{f"{key.name}__{'lt' if key.descending else 'gt'}": value})
         condition |= step
@@ -131,7 +131,7 @@ def paginate(
         rows = list(qs)
     except (ValidationError, ValueError, TypeError) as error:
         # A cursor whose values do not fit the columns (e.g. a word where an id belongs).
-        raise BadUserInput("'after' is not a cursor of this list (or of this sort order).") from error
+        raise ValidationFailed("after", "'after' is not a cursor of this list (or of this sort order).") from error
     for row in rows:
         row.cursor = encode_cursor([getattr(row, k.name) for k in keys])
     return rows

@@ -13,8 +13,8 @@ from apps.accounts.services import tags as tag_services
 from apps.accounts.viewer import Viewer
 from tests import factories
 from tests.conftest import data_of, error_codes
-from webhooks import events
-from webhooks.models import Event
+from apps.events import bus as events
+from apps.events.models import Event
 
 
 def recorded(event_type: str | None = None) -> list[tuple[str, str, list[str] | None]]:

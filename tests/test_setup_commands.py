@@ -23,7 +23,7 @@ from apps.accounts.models import (
 from apps.core.management.commands.export_schema import schema_sdl
 from tests.conftest import data_of, error_codes
 from tests.test_schema_file import schema_file_problem
-from webhooks.models import Event
+from apps.events.models import Event
 
 KEY_LINE = re.compile(r"^\s+(owner|provider|staff|patient)\s+(cp_\S+)", re.MULTILINE)
 ORG_NAMES = ["Cedar Ridge Memory Care", "Sentinel PACE"]

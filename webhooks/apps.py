@@ -2,13 +2,15 @@ from django.apps import AppConfig
 
 
 class WebhooksConfig(AppConfig):
+    """Webhooks: one subscriber of the event bus (``apps.events``)."""
+
     name = "webhooks"
     label = "webhooks"
 
     def ready(self) -> None:
         from apps.core import jobs
-        from webhooks import events, outbox, realtime, worker
+        from apps.events import bus
+        from webhooks import outbox, worker
 
-        events.register_in_transaction(outbox.write_deliveries)
-        events.register_on_commit(realtime.publish)
+        bus.register_in_transaction(outbox.write_deliveries)
         jobs.register("webhooks", worker.run_batch)

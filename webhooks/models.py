@@ -1,8 +1,8 @@
-"""Events and their webhook transport: Endpoint (Webhook) -> Event -> Delivery -> Attempt.
+"""The webhook transport of domain events: Endpoint (Webhook) -> Delivery -> Attempt.
 
-An ``Event`` row is written by ``emit()`` inside the transaction of the change it
-describes; the outbox hook writes one ``Delivery`` per subscribed endpoint in that
-same transaction, so a rolled-back write leaves nothing to send. The worker claims
+``apps.events`` records each ``Event`` inside the transaction of the change it
+describes; the outbox hook (``webhooks.outbox``) writes one ``Delivery`` per subscribed
+endpoint in that same transaction, so a rolled-back write leaves nothing to send. The worker claims
 due deliveries and records each HTTP try as an ``Attempt`` (the documented
 ``sentWebhooks`` log).
 """
@@ -12,36 +12,6 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-
-
-class Event(models.Model):
-    """A committed domain change, recorded in the same transaction as the change itself.
-
-    Webhook deliveries and subscription pushes are derived from these rows, so a
-    rolled-back write leaves nothing to deliver.
-    """
-
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="events")
-    event_type = models.CharField(max_length=64)
-    resource_id = models.CharField(max_length=64)
-    resource_id_type = models.CharField(max_length=64)
-    changed_fields = models.JSONField(null=True, blank=True)
-    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["organization", "event_type", "-id"])]
-
-    def payload(self) -> dict[str, object]:
-        """The documented thin payload; ``changed_fields`` only on update events."""
-        body: dict[str, object] = {
-            "resource_id": self.resource_id,
-            "resource_id_type": self.resource_id_type,
-            "event_type": self.event_type,
-        }
-        if self.changed_fields is not None:
-            body["changed_fields"] = list(self.changed_fields)
-        return body
 
 
 class Webhook(models.Model):
@@ -112,7 +82,7 @@ class Delivery(models.Model):
     STATUSES = [(PENDING, "Pending"), (SUCCEEDED, "Succeeded"), (FAILED, "Failed")]
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
     # The Standard Webhooks ``webhook-id``: stable across retries so receivers can deduplicate.
     msg_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_type = models.CharField(max_length=64)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-from webhooks.models import Delivery, Event, Webhook
+from apps.events.models import Event
+from webhooks.models import Delivery, Webhook
 from webhooks.signing import compact_json
 
 MAX_DEPTH = 8  # organizations nest shallowly; the bound guards against a cycle in bad data

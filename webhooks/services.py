@@ -19,7 +19,7 @@ from apps.accounts.viewer import Viewer
 from apps.core.crypto import encrypt
 from apps.core.errors import Collector, ValidationFailed
 from webhooks import signing, targets
-from webhooks.catalog import EVENT_TYPES, resource_type_for
+from apps.events.catalog import EVENT_TYPES, resource_type_for
 from webhooks.models import Attempt, Delivery, SigningKey, Webhook, WebhookEvent
 from webhooks.selectors import require_manager, webhook_get
 
@@ -173,11 +173,11 @@ def webhook_send_test(viewer: Viewer, *, webhook_id: object, event_type: str | N
     subscribed = sorted(webhook.webhook_events.values_list("event_type", flat=True))
     chosen = (event_type or "").strip() or (subscribed[0] if subscribed else "patient.updated")
     if chosen not in EVENT_TYPES:
-        raise ValidationFailed.single("event_type", f"Unknown event type: '{chosen[:64]}'.")
+        raise ValidationFailed("event_type", f"Unknown event type: '{chosen[:64]}'.")
     try:
         targets.validate(webhook.url)
     except targets.UnsafeTarget as error:
-        raise ValidationFailed.single("url", str(error)) from error
+        raise ValidationFailed("url", str(error)) from error
     payload: dict[str, object] = {"resource_id": "0", "resource_id_type": resource_type_for(chosen),
                                   "event_type": chosen}
     if chosen.endswith(".updated"):

@@ -186,7 +186,7 @@ def organization_get(
     """The organization the arguments name, if the viewer may see it (its own or a sub-organization)."""
     reject_nul(email, "email")
     if not viewer.is_authenticated:
-        raise NotFound("Organization not found.")
+        raise NotFound(message="Organization not found.")
     own = viewer.user.organization
     # Members also see their sub-organizations; a patient sees only the organization caring for them.
     scope = Q(pk=own.pk) if viewer.is_patient else Q(pk=own.pk) | Q(parent_id=own.pk)
@@ -208,7 +208,7 @@ def organization_get(
     else:
         org = own  # for_client, or no argument: the caller's own organization
     if org is None:
-        raise NotFound("Organization not found.")
+        raise NotFound(message="Organization not found.")
     return org
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from apps.core.errors import BadUserInput
+from apps.core.errors import ValidationFailed
 
 
 def reject_nul(value: str | None, argument: str) -> str | None:
     """Refuses a NUL character: PostgreSQL cannot store or compare it (it raises DataError)."""
     if value is not None and "\x00" in value:
-        raise BadUserInput(f"'{argument}' contains a character that is not allowed.")
+        raise ValidationFailed(argument, f"'{argument}' contains a character that is not allowed.")
     return value

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
-from apps.core.errors import BadUserInput, NotFound
+from apps.core.errors import ValidationFailed, NotFound
 from apps.core.timefmt import TimeFormatError, get_zone, now, parse_date
 from apps.scheduling.calendars import load_calendars, provider_zone
 from apps.scheduling.limits import YEAR_MESSAGE, in_years
@@ -41,7 +41,7 @@ def requested_zone(viewer: Viewer, timezone: str | None, provider: User) -> Zone
         if timezone not in (None, ""):
             return get_zone(timezone)
     except TimeFormatError as error:
-        raise BadUserInput(f"'timezone': {error}") from error
+        raise ValidationFailed("timezone", f"'timezone': {error}") from error
     if viewer.is_patient and viewer.user.timezone:
         try:
             return get_zone(viewer.user.timezone)
@@ -61,9 +61,9 @@ def booking_scope(
     appointment_to_reschedule_id: object = None,
 ) -> BookingScope:
     if provider_id in (None, ""):
-        raise BadUserInput("'provider_id' is required.")
+        raise ValidationFailed("provider_id", "'provider_id' is required.")
     if appt_type_id in (None, ""):
-        raise BadUserInput("'appt_type_id' is required.")
+        raise ValidationFailed("appt_type_id", "'appt_type_id' is required.")
     provider = public_provider(viewer, provider_id)
     appt_type = bookable_type(viewer, appt_type_id, provider)
     providers = [provider]
@@ -75,10 +75,10 @@ def booking_scope(
     exclude = None
     if appointment_to_reschedule_id not in (None, ""):
         if not viewer.is_authenticated:
-            raise NotFound("Appointment not found.")
+            raise NotFound(message="Appointment not found.")
         appointment = appointment_get(viewer, appointment_to_reschedule_id)
         if appointment.provider_id != provider.pk or appointment.appointment_type_id != appt_type.pk:
-            raise BadUserInput("provider_id and appt_type_id must match the appointment being rescheduled.")
+            raise ValidationFailed("appointment_to_reschedule_id", "provider_id and appt_type_id must match the appointment being rescheduled.")
         exclude = appointment.pk
     return BookingScope(providers, appt_type, requested_zone(viewer, timezone, provider), exclude)
 
@@ -90,14 +90,14 @@ def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 def _date(value: str | None, name: str, *, required: bool = False) -> dt.date | None:
     if value in (None, ""):
         if required:
-            raise BadUserInput(f"'{name}' is required (YYYY-MM-DD).")
+            raise ValidationFailed(name, f"'{name}' is required (YYYY-MM-DD).")
         return None
     try:
         day = parse_date(value)
     except TimeFormatError as error:
-        raise BadUserInput(f"'{name}': {error}") from error
+        raise ValidationFailed(name, f"'{name}': {error}") from error
     if not in_years(day):
-        raise BadUserInput(f"'{name}' {YEAR_MESSAGE}.")
+        raise ValidationFailed(name, f"'{name}' {YEAR_MESSAGE}.")
     return day
 
 
@@ -125,9 +125,9 @@ def available_slots(
     low = _date(start_date_boundary, "start_date_boundary")
     high = _date(end_date_boundary, "end_date_boundary")
     if last < first:
-        raise BadUserInput("'end_date' must not be before 'start_date'.")
+        raise ValidationFailed("end_date", "'end_date' must not be before 'start_date'.")
     if (last - first).days >= MAX_RANGE_DAYS:
-        raise BadUserInput(f"The range may cover at most {MAX_RANGE_DAYS} days.")
+        raise ValidationFailed("end_date", f"The range may cover at most {MAX_RANGE_DAYS} days.")
     first = max(first, low) if low else first
     last = min(last, high) if high else last
     if last < first:

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, visible_patients
 from apps.accounts.viewer import Viewer
-from apps.core.errors import BadUserInput, NotFound
+from apps.core.errors import ValidationFailed, NotFound
 from apps.core.timefmt import TimeFormatError, parse_clock, parse_date
 from apps.scheduling.booking import requested_zone
 from apps.scheduling.limits import MAX_IDS, YEAR_MESSAGE, in_years
@@ -56,22 +56,22 @@ def booking_warnings(
     repeat_times: int | None = None,
 ) -> list[Warning]:
     if provider_id in (None, ""):
-        raise BadUserInput("'provider_id' is required.")
+        raise ValidationFailed("provider_id", "'provider_id' is required.")
     provider = member_provider(viewer, provider_id)
     appt_type = appointment_type_get(viewer, appointment_type_id) if appointment_type_id not in (None, "") else None
     if appt_type is None and not length_in_minutes:
-        raise BadUserInput("Send appointment_type_id or length_in_minutes.")
+        raise ValidationFailed("appointment_type_id", "Send appointment_type_id or length_in_minutes.")
     length = length_in_minutes or appt_type.length
     if not 1 <= length <= 1440:
-        raise BadUserInput("'length_in_minutes' must be between 1 and 1440.")
+        raise ValidationFailed("length_in_minutes", "'length_in_minutes' must be between 1 and 1440.")
     zone = requested_zone(viewer, timezone, provider)
     try:
         day = parse_date(date or "")
         clock = parse_clock(time or "")
     except TimeFormatError as error:
-        raise BadUserInput(str(error)) from error
+        raise ValidationFailed("date", str(error)) from error
     if not in_years(day):
-        raise BadUserInput(f"'date' {YEAR_MESSAGE}.")
+        raise ValidationFailed("date", f"'date' {YEAR_MESSAGE}.")
     first = dt.datetime.combine(day, clock).replace(tzinfo=zone).astimezone(dt.UTC)
     starts = occurrences(first, zone, is_repeating=is_repeating, repeat_interval=repeat_interval,
                          repeat_times=repeat_times)
@@ -85,7 +85,7 @@ def booking_warnings(
         ))
     if attendee_ids not in (None, ""):
         if appt_type is None:
-            raise BadUserInput("'appointment_type_id' is required with attendee_ids.")
+            raise ValidationFailed("appointment_type_id", "'appointment_type_id' is required with attendee_ids.")
         short = _credit_deficits(viewer, appt_type, attendee_ids, len(starts))
         if short:
             warnings.append(Warning(
@@ -99,11 +99,11 @@ def _conflicts(viewer: Viewer, provider: User, additional_provider_ids: str | No
                length: int, current_appt_id: object, recurring_appt_id: object) -> list[Appointment]:
     extra_ids = [parse_id(p) for p in (additional_provider_ids or "").split(",") if p.strip()]
     if None in extra_ids or len(extra_ids) > MAX_IDS:
-        raise BadUserInput(f"'additional_provider_ids' must be at most {MAX_IDS} comma-separated provider ids.")
+        raise ValidationFailed("additional_provider_ids", f"'additional_provider_ids' must be at most {MAX_IDS} comma-separated provider ids.")
     found = set(active_providers().filter(organization_id=viewer.organization_id, pk__in=extra_ids)
                 .values_list("pk", flat=True))
     if len(found) != len(set(extra_ids)):
-        raise NotFound("Provider not found.")
+        raise NotFound(message="Provider not found.")
     provider_pks = {provider.pk, *found}
     span = dt.timedelta(minutes=length)
     overlap = Q()
@@ -140,10 +140,10 @@ def credit_balances(appt_type: AppointmentType, user_ids: list[int]) -> dict[int
 def _credit_deficits(viewer: Viewer, appt_type: AppointmentType, attendee_ids: str, needed: int) -> list[User]:
     pks = [parse_id(p) for p in attendee_ids.split(",") if p.strip()]
     if None in pks or len(pks) > MAX_IDS:
-        raise BadUserInput(f"'attendee_ids' must be at most {MAX_IDS} comma-separated client ids.")
+        raise ValidationFailed("attendee_ids", f"'attendee_ids' must be at most {MAX_IDS} comma-separated client ids.")
     clients = list(visible_patients(viewer).filter(pk__in=pks).order_by("id"))
     if len(clients) != len(set(pks)):
-        raise NotFound("Client not found.")
+        raise NotFound(message="Client not found.")
     balances = credit_balances(appt_type, [c.pk for c in clients])
     if balances is None:
         return []

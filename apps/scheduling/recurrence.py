@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from apps.core.errors import BadUserInput
+from apps.core.errors import ValidationFailed
 from apps.scheduling.models import RecurringAppointment
 
 INTERVAL_STEPS = {
@@ -26,10 +26,10 @@ def occurrences(start: dt.datetime, zone: ZoneInfo, *, is_repeating: bool | None
         return [start]
     interval = next((k for k in INTERVAL_STEPS if k.lower() == (repeat_interval or "").strip().lower()), None)
     if interval is None:
-        raise BadUserInput(f"'repeat_interval' must be one of: {', '.join(INTERVAL_STEPS)}.")
+        raise ValidationFailed("repeat_interval", f"'repeat_interval' must be one of: {', '.join(INTERVAL_STEPS)}.")
     times = repeat_times or 1
     if not 1 <= times <= MAX_REPEAT_TIMES:
-        raise BadUserInput(f"'repeat_times' must be between 1 and {MAX_REPEAT_TIMES}.")
+        raise ValidationFailed("repeat_times", f"'repeat_times' must be between 1 and {MAX_REPEAT_TIMES}.")
     local = start.astimezone(zone).replace(tzinfo=None)
     return [
         (local + INTERVAL_STEPS[interval] * i).replace(tzinfo=zone).astimezone(dt.UTC) for i in range(times)

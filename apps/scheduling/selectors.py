@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
-from apps.core.errors import BadUserInput, NotFound
+from apps.core.errors import ValidationFailed, NotFound
 from apps.core.lookup import get_visible
 from apps.core.timefmt import TimeFormatError, now, parse_date
 from apps.scheduling.models import (
@@ -47,7 +47,7 @@ def public_provider(viewer: Viewer, provider_id: object, *, field: str = "provid
         qs = qs.filter(organization_id=viewer.organization_id)
     provider = qs.filter(pk=pk).first() if pk else None
     if provider is None:
-        raise NotFound("Provider not found.")
+        raise NotFound(field, "Provider not found.")
     return provider
 
 
@@ -65,12 +65,12 @@ def parse_type_ids(raw: str | None) -> list[int] | None:
     try:
         values = json.loads(raw)
     except ValueError as error:
-        raise BadUserInput("'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].") from error
+        raise ValidationFailed("appointment_type_ids", "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].") from error
     if not isinstance(values, list) or len(values) > 500:
-        raise BadUserInput("'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].")
+        raise ValidationFailed("appointment_type_ids", "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].")
     ids = [parse_id(v) for v in values]
     if any(i is None for i in ids):
-        raise BadUserInput("'appointment_type_ids' must only contain ids.")
+        raise ValidationFailed("appointment_type_ids", "'appointment_type_ids' must only contain ids.")
     return [i for i in ids if i is not None]
 
 
@@ -114,7 +114,7 @@ def appointment_types_filter(
                 organization_id = public_provider(viewer, provider_id).organization_id
         else:
             if provider_id in (None, ""):
-                raise BadUserInput("'provider_id' is required to list bookable appointment types.")
+                raise ValidationFailed("provider_id", "'provider_id' is required to list bookable appointment types.")
             organization_id = public_provider(viewer, provider_id).organization_id
         qs = AppointmentType.objects.filter(organization_id=organization_id, deleted_at__isnull=True,
                                             clients_can_book=True)
@@ -142,7 +142,7 @@ def appointment_type_get(viewer: Viewer, type_id: object) -> AppointmentType:
             qs = qs.filter(deleted_at__isnull=True, clients_can_book=True)
         appt_type = qs.first()
     if appt_type is None:
-        raise NotFound("Appointment type not found.")
+        raise NotFound(message="Appointment type not found.")
     return appt_type
 
 
@@ -160,7 +160,7 @@ def bookable_type(viewer: Viewer, type_id: object, provider: User) -> Appointmen
         if not client_can_book_type(appt_type, group_id):
             appt_type = None
     if appt_type is None:
-        raise NotFound("Appointment type not found.")
+        raise NotFound(message="Appointment type not found.")
     return appt_type
 
 
@@ -171,20 +171,20 @@ def appointment_setting_get(viewer: Viewer, *, setting_id: object = None, provid
                             ) -> AppointmentSetting | None:
     """By id, by provider, or the viewer's own; None when the provider has none yet."""
     if not viewer.is_authenticated:
-        raise NotFound("Appointment setting not found.")
+        raise NotFound(message="Appointment setting not found.")
     qs = AppointmentSetting.objects.filter(organization_id=viewer.organization_id)
     if setting_id not in (None, ""):
         pk = parse_id(setting_id)
         setting = qs.filter(pk=pk).first() if pk else None
         if setting is None:
-            raise NotFound("Appointment setting not found.")
+            raise NotFound(message="Appointment setting not found.")
         return setting
     if provider_id not in (None, ""):
         provider = member_provider(viewer, provider_id) if viewer.is_member else public_provider(viewer, provider_id)
     elif viewer.is_member:
         provider = viewer.user
     else:
-        raise BadUserInput("Send id or provider_id.")
+        raise ValidationFailed("id", "Send id or provider_id.")
     return qs.filter(provider=provider).first()
 
 
@@ -197,7 +197,7 @@ def _date_arg(value: str | None, name: str) -> dt.date | None:
     try:
         return parse_date(value)
     except TimeFormatError as error:
-        raise BadUserInput(f"'{name}': {error}") from error
+        raise ValidationFailed(name, f"'{name}': {error}") from error
 
 
 def availabilities_visible(viewer: Viewer) -> QuerySet[Availability]:
@@ -225,7 +225,7 @@ def availabilities_filter(
         return qs.none()
     if provider_ids:
         if not is_org:
-            raise BadUserInput("'is_org' must be true when passing provider_ids.")
+            raise ValidationFailed("is_org", "'is_org' must be true when passing provider_ids.")
         qs = qs.filter(user_id__in=[p for p in (parse_id(i) for i in provider_ids) if p])
     elif user_id not in (None, ""):
         qs = qs.filter(user=member_provider(viewer, user_id))
@@ -233,7 +233,7 @@ def availabilities_filter(
         qs = qs.filter(user_id=viewer.user_id)
     if day_of_week is not None:
         if not 0 <= day_of_week <= 6:
-            raise BadUserInput("'day_of_week' must be between 0 (Sunday) and 6 (Saturday).")
+            raise ValidationFailed("day_of_week", "'day_of_week' must be between 0 (Sunday) and 6 (Saturday).")
         qs = qs.filter(day_of_week=day_of_week)
     start, end = _date_arg(start_date, "startDate"), _date_arg(end_date, "endDate")
     one_time_q = Q(is_repeating=False)
@@ -302,14 +302,14 @@ def appointments_filter(
     qs = appointments_visible(viewer)
     name = (filter or "future").strip().lower()
     if name not in FILTERS:
-        raise BadUserInput(f"'filter' must be one of: {', '.join(FILTERS)}.")
+        raise ValidationFailed("filter", f"'filter' must be one of: {', '.join(FILTERS)}.")
     moment = now()
     if viewer.is_member:
         if user_id not in (None, ""):
             pk = parse_id(user_id)
             target = User.objects.filter(organization_id=viewer.organization_id, pk=pk).first() if pk else None
             if target is None:
-                raise NotFound("User not found.")
+                raise NotFound(message="User not found.")
             if target.is_patient:
                 qs = qs.filter(attendee_links__user_id=target.pk)
             else:
@@ -319,7 +319,7 @@ def appointments_filter(
         elif not is_org:
             qs = qs.filter(Q(provider_id=viewer.user_id) | Q(provider_links__user_id=viewer.user_id))
     elif user_id not in (None, "") and parse_id(user_id) != viewer.user_id:
-        raise NotFound("User not found.")
+        raise NotFound(message="User not found.")
     if name == "future":
         qs = qs.filter(start__gte=moment)
     elif name == "upcoming":

@@ -8,7 +8,7 @@ from django.db.models import Count, DateTimeField, Value
 from django.db.models.functions import Coalesce, Lower
 
 from apps.accounts import selectors
-from apps.core.errors import BadUserInput, NotFound
+from apps.core.errors import ValidationFailed, NotFound
 from apps.scheduling.selectors import next_appointment_start_subquery
 from schema.accounts.types import ApiKeyType, OrganizationType, TagType, UserGroupType, UserType
 from schema.context import Info
@@ -69,7 +69,7 @@ GROUP_SORTS: dict[str, Sort] = {
 def sort_for(table: dict[str, Sort], sort_by: str | None, default: str) -> list[SortKey]:
     key = (sort_by or default).strip().lower()
     if key not in table:
-        raise BadUserInput(f"'sort_by' must be one of: {', '.join(sorted(table))}.")
+        raise ValidationFailed("sort_by", f"'sort_by' must be one of: {', '.join(sorted(table))}.")
     sort = table[key]
     return sort() if callable(sort) else sort
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from apps.core.errors import BadUserInput
+from apps.core.errors import ValidationFailed
 from apps.core.timefmt import format_datetime
 from apps.scheduling import booking, booking_warnings, selectors
 from apps.scheduling.models import CONTACT_TYPES
@@ -36,7 +36,7 @@ def _appointment_sort(order_by: str | None, filter: str | None) -> list[SortKey]
     default = "date_desc" if (filter or "").strip().lower() in ("past", "ended") else "date_asc"
     key = (order_by or default).strip().lower()
     if key not in APPOINTMENT_SORTS:
-        raise BadUserInput(f"'order_by' must be one of: {', '.join(APPOINTMENT_SORTS)}.")
+        raise ValidationFailed("order_by", f"'order_by' must be one of: {', '.join(APPOINTMENT_SORTS)}.")
     return APPOINTMENT_SORTS[key]
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import strawberry
 
-from apps.core.errors import BadUserInput
+from apps.core.errors import ValidationFailed
 from apps.core.timefmt import TimeFormatError, parse_datetime
 from schema.context import Info
 from schema.pagination import SortKey, by_id, paginate
@@ -24,7 +24,7 @@ def _time(name: str, value: str | None) -> dt.datetime | None:
     try:
         return parse_datetime(value)
     except TimeFormatError as error:
-        raise BadUserInput(f"'{name}': {error}") from error
+        raise ValidationFailed(name, f"'{name}': {error}") from error
 
 
 def _sent_filter(info: Info, *, keywords, resource_id, resource_type, failed, sent_after, sent_before, webhook_id):
@@ -65,7 +65,7 @@ class Query:
     ) -> list[SentWebhookType]:
         key = (order_by or sort_by or "created_at_desc").strip().lower()
         if key not in SENT_SORTS:
-            raise BadUserInput(f"'order_by' must be one of: {', '.join(sorted(SENT_SORTS))}.")
+            raise ValidationFailed("order_by", f"'order_by' must be one of: {', '.join(sorted(SENT_SORTS))}.")
         qs = _sent_filter(info, keywords=keywords, resource_id=resource_id, resource_type=resource_type, failed=failed,
                           sent_after=sent_after, sent_before=sent_before, webhook_id=webhook_id)
         return paginate(qs, info, sort=SENT_SORTS[key], offset=offset, page_size=page_size,

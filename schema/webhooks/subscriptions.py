@@ -1,4 +1,4 @@
-"""GraphQL subscriptions fed by committed domain events (``webhooks.realtime``).
+"""GraphQL subscriptions fed by committed domain events (``apps.events.publish``).
 
 Authorization happens twice: when subscribing (the record must be readable through
 the viewer's selector) and for every event (the record is re-read through the same
@@ -12,17 +12,17 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 from django.db.models import QuerySet
-from graphql import GraphQLError
 
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, visible_users
 from apps.accounts.viewer import Viewer
-from apps.core.errors import AccessError, NotFound, Unauthenticated
+from apps.core.errors import DomainError, NotFound, Unauthenticated
 from schema.accounts.types import UserType
 from schema.context import Info
+from schema.errors import graphql_error
 from schema.hub import hub, shared_reads
 from schema.realtime import run_db
-from webhooks.realtime import user_group
+from apps.events.publish import user_group
 
 
 def _scoped_user(viewer: Viewer, user_id: object) -> tuple[QuerySet[User], tuple[str, tuple]]:
@@ -45,13 +45,8 @@ def _subscribe_user(viewer: Viewer, user_id: object) -> tuple[User, QuerySet[Use
     qs, key = _scoped_user(viewer, user_id)
     user = _first(qs)
     if user is None:
-        raise NotFound("User not found.")
+        raise NotFound(message="User not found.")
     return user, qs, key
-
-
-def coded(error: AccessError) -> GraphQLError:
-    """Subscription results bypass the schema's error formatter; give the error its code here."""
-    return GraphQLError(str(error), extensions={"code": error.code})
 
 
 @strawberry.type
@@ -67,10 +62,10 @@ class Subscription:
                 raise Unauthenticated()
             target = parse_id(id) if id not in (None, "") else viewer.user_id
             if target is None:
-                raise NotFound("User not found.")
+                raise NotFound(message="User not found.")
             user, scoped, key = await run_db(_subscribe_user, viewer, target)
-        except AccessError as error:
-            raise coded(error) from error
+        except DomainError as error:
+            raise graphql_error(error) from error
         async with hub().listen(user_group(user.pk)) as messages:
             while True:
                 message = await messages.get()

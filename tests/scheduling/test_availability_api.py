@@ -7,7 +7,7 @@ import datetime as dt
 from apps.scheduling.models import Availability
 from tests.conftest import data_of, error_codes
 from tests.scheduling.helpers import one_time, weekly
-from webhooks.models import Event
+from apps.events.models import Event
 
 CREATE = """mutation createAvailability($day_of_week: Int, $is_repeating: Boolean, $range_start: String,
   $time: String, $end_time: String, $user_id: String) {

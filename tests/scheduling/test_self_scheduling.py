@@ -11,7 +11,7 @@ from apps.accounts.models import User
 from apps.scheduling.models import Appointment
 from tests.conftest import data_of, error_codes
 from tests.scheduling.helpers import appointment, appt_type, settings_for, weekly
-from webhooks.models import Event
+from apps.events.models import Event
 
 MONDAY = dt.date(2030, 10, 7)
 NY = "America/New_York"
@@ -303,7 +303,7 @@ def test_a_failing_checkout_step_rolls_the_whole_booking_back(gql, world, bookin
 
     def decline_card(viewer, appointment, values):
         seen.append(appointment.pk)
-        raise ValidationFailed.single("payment", "The card was declined")
+        raise ValidationFailed("payment", "The card was declined")
 
     monkeypatch.setattr(checkout, "_steps", [decline_card])
     result = data_of(gql(CHECKOUT, checkout_vars(world, kind, "2030-10-07 09:00:00")))["completeCheckout"]

@@ -13,7 +13,7 @@ from tests import factories
 from tests.conftest import GraphQLClient
 from tests.subscriptions.conftest import LEGACY_WS, USER_UPDATED, open_socket, wait_for_group
 from tests.webhooks.conftest import update_client
-from webhooks.events import emit
+from apps.events.bus import emit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

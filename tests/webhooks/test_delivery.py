@@ -13,9 +13,10 @@ from tests.conftest import data_of, error_codes
 from tests.webhooks import node_sample, verify
 from tests.webhooks.conftest import create_webhook, update_client
 from webhooks import worker
-from webhooks.catalog import EVENT_TYPES
-from webhooks.events import UnknownEventType, emit
-from webhooks.models import Attempt, Delivery, Event, Webhook
+from apps.events.catalog import EVENT_TYPES
+from apps.events.bus import UnknownEventType, emit
+from apps.events.models import Event
+from webhooks.models import Attempt, Delivery, Webhook
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> Issu
     errors.raise_if_any()
     target_pk = parse_id(user_id) if user_id not in (None, "") else viewer.user_id
     if target_pk is None:
-        raise ValidationFailed.single("user_id", "User not found")
+        raise ValidationFailed("user_id", "User not found")
     if target_pk == viewer.user_id:
         target = viewer.user
     else:
@@ -49,14 +49,14 @@ def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> Issu
             raise Forbidden("Only the owner or developers can create API keys for other users.")
         target = visible_users(viewer).filter(pk=target_pk).first()
         if target is None:
-            raise ValidationFailed.single("user_id", "User not found")
+            raise ValidationFailed("user_id", "User not found")
         if not target.is_patient and not viewer.is_owner:
             raise Forbidden("Only the owner can create API keys for providers and staff members.")
     if not target.is_patient and not OrganizationMembership.objects.filter(
         user_id=target.pk, active=True, has_api_access=True
     ).exists():
         # The key could never authenticate (see authentication._API_ACCESS): say so instead.
-        raise ValidationFailed.single("user_id", "This member has no API access (has_api_access is false)")
+        raise ValidationFailed("user_id", "This member has no API access (has_api_access is false)")
     plain = random_token(API_KEY_PREFIX, 30)
     record = ApiKey.objects.create(
         user=target,
@@ -73,7 +73,7 @@ def api_key_delete(viewer: Viewer, *, key_id: object) -> ApiKey:
     pk = parse_id(key_id)
     key = api_keys_visible(viewer).filter(pk=pk).first() if pk else None
     if key is None:
-        raise NotFound("API key not found.")
+        raise NotFound(message="API key not found.")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
     return key
@@ -108,7 +108,7 @@ def sign_in(*, email: str | None, password: str | None) -> Session:
             # No hash was checked (unknown e-mail, or invited accounts without a password yet):
             # spend the same time, so the answer's timing does not reveal which.
             check_password(password, _DUMMY_HASH)
-        raise ValidationFailed.single("password", "Invalid email or password")
+        raise ValidationFailed("password", "Invalid email or password")
     plain = random_token(SESSION_PREFIX, 30)
     SessionToken.objects.create(
         user=user,

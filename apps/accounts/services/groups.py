@@ -9,7 +9,7 @@ from apps.accounts.selectors import group_get
 from apps.accounts.validation import clean_text
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
-from webhooks.events import emit
+from apps.events.bus import emit
 
 
 def _require_member(viewer: Viewer) -> None:
@@ -20,7 +20,7 @@ def _require_member(viewer: Viewer) -> None:
 def _onboarding_flow(value: object) -> None:
     # Onboarding flows arrive with the forms domain; until then no id can name one.
     if value not in (None, ""):
-        raise ValidationFailed.single("onboarding_flow_id", "Onboarding flow not found")
+        raise ValidationFailed("onboarding_flow_id", "Onboarding flow not found")
 
 
 @transaction.atomic
@@ -56,9 +56,9 @@ def group_delete(viewer: Viewer, *, group_id: object, group_to_receive_clients: 
         try:
             receiver = group_get(viewer, group_to_receive_clients)
         except NotFound as error:
-            raise ValidationFailed.single("group_to_receive_clients", "User group not found") from error
+            raise ValidationFailed("group_to_receive_clients", "User group not found") from error
         if receiver.pk == group.pk:
-            raise ValidationFailed.single("group_to_receive_clients", "cannot be the group being deleted")
+            raise ValidationFailed("group_to_receive_clients", "cannot be the group being deleted")
     members = list(User.objects.filter(user_group=group).select_for_update().only("id", "organization_id"))
     User.objects.filter(pk__in=[m.pk for m in members]).update(user_group=receiver)
     for member in members:

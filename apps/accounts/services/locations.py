@@ -43,7 +43,7 @@ def location_create(viewer: Viewer, *, values: Mapping[str, Any]) -> Location:
         pk = parse_id(values["user_id"])
         user = visible_users(viewer).filter(pk=pk).first() if pk else None
         if user is None or (viewer.is_patient and user.pk != viewer.user_id):
-            raise ValidationFailed.single("user_id", "User not found")
+            raise ValidationFailed("user_id", "User not found")
     return Location.objects.create(organization_id=user.organization_id, user=user, **_clean(values))
 
 

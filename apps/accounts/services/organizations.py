@@ -37,7 +37,7 @@ def _target_organization(viewer: Viewer, organization_id: object) -> Organizatio
     org = Organization.objects.filter(pk=parse_id(organization_id), parent_id=own.pk).first() \
         if parse_id(organization_id) else None
     if org is None:
-        raise ValidationFailed.single("organization_id", "Organization not found")
+        raise ValidationFailed("organization_id", "Organization not found")
     return org
 
 
@@ -94,9 +94,9 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
         lookup.raise_if_any()
         membership = memberships(viewer).select_related("user").filter(user__email__iexact=address).first()
         if membership is None:
-            raise ValidationFailed.single("id", "Organization membership not found")
+            raise ValidationFailed("id", "Organization membership not found")
     else:
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     if membership.user_id == membership.organization.owner_id and not viewer.is_owner:
         # can_edit_members reaches the account itself (password, e-mail): the owner's is the owner's alone.
         raise Forbidden("Only the owner can change the owner's membership.")
@@ -158,7 +158,7 @@ def membership_delete(viewer: Viewer, *, membership_id: object) -> OrganizationM
         raise Forbidden("Only the organization owner can remove members.")
     membership = membership_get(viewer, membership_id)
     if membership.user_id == viewer.user_id:
-        raise ValidationFailed.single("id", "The owner cannot remove their own membership")
+        raise ValidationFailed("id", "The owner cannot remove their own membership")
     membership.active = False
     membership.save(update_fields=["active", "updated_at"])
     User.objects.filter(pk=membership.user_id).update(active=False)

@@ -24,7 +24,7 @@ from apps.accounts.validation import check_password, check_timezone, clean_email
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
 from apps.core.timefmt import TimeFormatError, parse_date
-from webhooks.events import emit
+from apps.events.bus import emit
 
 PROFILE_FIELDS = ("first_name", "last_name", "legal_name", "phone_number", "record_identifier", "gender")
 DUPLICATE_MESSAGE = "A patient with this e-mail, first and last name already exists in this organization"
@@ -121,7 +121,7 @@ def client_create(viewer: Viewer, *, values: Mapping[str, Any]) -> User:
     errors.raise_if_any()
     email = "" if skipped_email and not cleaned.get("email") else cleaned.get("email", "")
     if _duplicate_exists(viewer.organization_id, email, cleaned["first_name"], cleaned["last_name"]):
-        raise ValidationFailed.single("email", DUPLICATE_MESSAGE)
+        raise ValidationFailed("email", DUPLICATE_MESSAGE)
     user = User(
         organization_id=viewer.organization_id,
         is_patient=True,
@@ -137,7 +137,7 @@ def client_create(viewer: Viewer, *, values: Mapping[str, Any]) -> User:
         with transaction.atomic():
             user.save()
     except IntegrityError as error:  # a concurrent create won the uniqueness race
-        raise ValidationFailed.single("email", DUPLICATE_MESSAGE) from error
+        raise ValidationFailed("email", DUPLICATE_MESSAGE) from error
     emit("patient.created", user, organization_id=user.organization_id, actor_id=viewer.user_id)
     if not values.get("dont_send_welcome") and user.email:
         mail.welcome(user)
@@ -176,7 +176,7 @@ def _apply_patient_changes(viewer: Viewer, user: User, values: Mapping[str, Any]
     if {"email", "first_name", "last_name"} & set(changed) and _duplicate_exists(
         user.organization_id, user.email, user.first_name, user.last_name, exclude=user.pk
     ):
-        raise ValidationFailed.single("email", DUPLICATE_MESSAGE)
+        raise ValidationFailed("email", DUPLICATE_MESSAGE)
     return changed
 
 
@@ -187,7 +187,7 @@ def _save_patient(viewer: Viewer, user: User, changed: list[str]) -> User:
         with transaction.atomic():
             user.save()
     except IntegrityError as error:
-        raise ValidationFailed.single("email", DUPLICATE_MESSAGE) from error
+        raise ValidationFailed("email", DUPLICATE_MESSAGE) from error
     if user.is_patient:
         # The password is a changed field for the record, but never named to receivers.
         emit("patient.updated", user, organization_id=user.organization_id, actor_id=viewer.user_id,
@@ -201,11 +201,11 @@ def client_update(viewer: Viewer, *, user_id: object, values: Mapping[str, Any])
     when one is given, only the e-mail is sent and nothing else on the record changes."""
     _require_member(viewer)
     if user_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     user = patient_get(viewer, user_id)
     if values.get("resend_welcome"):
         if not user.email:
-            raise ValidationFailed.single("resend_welcome", "This patient has no e-mail address")
+            raise ValidationFailed("resend_welcome", "This patient has no e-mail address")
         user.signup_token = secrets.token_urlsafe(24)
         user.save(update_fields=["signup_token"])
         mail.welcome(user)
@@ -216,7 +216,7 @@ def client_update(viewer: Viewer, *, user_id: object, values: Mapping[str, Any])
         elif values.get("requested_form_completion_id"):
             mail.form_request_reminder(user, str(values["requested_form_completion_id"])[:32])
         else:
-            raise ValidationFailed.single(
+            raise ValidationFailed(
                 "send_form_request_reminder", "Send is_intake_item or requested_form_completion_id with it"
             )
         return user
@@ -240,7 +240,7 @@ def user_update(viewer: Viewer, *, user_id: object, current_email: str | None, v
         lookup.raise_if_any()
         user = visible_patients(viewer).filter(email__iexact=address).first()
         if user is None:
-            raise NotFound("User not found.")
+            raise NotFound(message="User not found.")
     else:
         user = viewer.user
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -256,15 +256,15 @@ def clients_bulk_update(
     """``bulkUpdateClients``: one field at a time; ``user_group_id`` wins over ``active_status``."""
     _require_member(viewer)
     if not ids:
-        raise ValidationFailed.single("ids", "ids can't be blank")
+        raise ValidationFailed("ids", "ids can't be blank")
     if len(ids) > 500:
-        raise ValidationFailed.single("ids", "at most 500 patients can be updated at once")
+        raise ValidationFailed("ids", "at most 500 patients can be updated at once")
     pks = [parse_id(i) for i in ids]
     if None in pks:
-        raise ValidationFailed.single("ids", "every id must be a patient id")
+        raise ValidationFailed("ids", "every id must be a patient id")
     users = list(visible_patients(viewer).filter(pk__in=pks).select_for_update(of=("self",)).order_by("id"))
     if len(users) != len(set(pks)):
-        raise ValidationFailed.single("ids", "Some patients were not found")
+        raise ValidationFailed("ids", "Some patients were not found")
     if user_group_id is not None:
         errors = Collector()
         group = _group_for(viewer, errors, user_group_id)
@@ -273,7 +273,7 @@ def clients_bulk_update(
     elif active_status is not None:
         field, value = "active", active_status
     else:
-        raise ValidationFailed.single("active_status", "Send user_group_id or active_status")
+        raise ValidationFailed("active_status", "Send user_group_id or active_status")
     for user in users:
         if getattr(user, field) != value:
             setattr(user, field, value)
@@ -319,7 +319,7 @@ def patient_sign_up(*, values: Mapping[str, Any]) -> User:
     if provider is None:
         provider = organization.owner
     if _duplicate_exists(organization.pk, cleaned["email"], cleaned["first_name"], cleaned["last_name"]):
-        raise ValidationFailed.single("email", DUPLICATE_MESSAGE)
+        raise ValidationFailed("email", DUPLICATE_MESSAGE)
     user = User(
         organization=organization,
         is_patient=True,
@@ -333,6 +333,6 @@ def patient_sign_up(*, values: Mapping[str, Any]) -> User:
         with transaction.atomic():
             user.save()
     except IntegrityError as error:
-        raise ValidationFailed.single("email", DUPLICATE_MESSAGE) from error
+        raise ValidationFailed("email", DUPLICATE_MESSAGE) from error
     emit("patient.created", user, organization_id=organization.pk, actor_id=user.pk)
     return user

@@ -10,7 +10,7 @@ from apps.accounts.selectors import parse_id, tag_get, visible_users
 from apps.accounts.validation import clean_text
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
-from webhooks.events import emit
+from apps.events.bus import emit
 
 DUPLICATE = "A tag with this name already exists"
 TAG_NAME_LIMIT = Tag._meta.get_field("name").max_length
@@ -24,12 +24,12 @@ def _require_member(viewer: Viewer) -> None:
 def _taggable_user(viewer: Viewer, user_id: object, *, required: bool) -> User | None:
     if user_id in (None, ""):
         if required:
-            raise ValidationFailed.single("taggable_user_id", "taggable_user_id is required")
+            raise ValidationFailed("taggable_user_id", "taggable_user_id is required")
         return None
     pk = parse_id(user_id)
     user = visible_users(viewer).filter(pk=pk).first() if pk else None
     if user is None:
-        raise ValidationFailed.single("taggable_user_id", "User not found")
+        raise ValidationFailed("taggable_user_id", "User not found")
     return user
 
 
@@ -49,12 +49,12 @@ def tag_create(viewer: Viewer, *, name: str | None, taggable_user_id: object) ->
     errors.raise_if_any()
     user = _taggable_user(viewer, taggable_user_id, required=False)
     if Tag.objects.annotate(ln=Lower("name")).filter(user=viewer.user, ln=cleaned.lower()).exists():
-        raise ValidationFailed.single("name", DUPLICATE)
+        raise ValidationFailed("name", DUPLICATE)
     try:
         with transaction.atomic():
             tag = Tag.objects.create(organization_id=viewer.organization_id, user=viewer.user, name=cleaned)
     except IntegrityError as error:
-        raise ValidationFailed.single("name", DUPLICATE) from error
+        raise ValidationFailed("name", DUPLICATE) from error
     if user is not None:
         _apply(viewer, tag, user)
     return tag
@@ -70,7 +70,7 @@ def tag_update(viewer: Viewer, *, tag_id: object, name: str | None) -> Tag:
     if Tag.objects.annotate(ln=Lower("name")).filter(user_id=tag.user_id, ln=cleaned.lower()).exclude(
         pk=tag.pk
     ).exists():
-        raise ValidationFailed.single("name", DUPLICATE)
+        raise ValidationFailed("name", DUPLICATE)
     tag.name = cleaned
     tag.save(update_fields=["name"])
     return tag
@@ -93,14 +93,14 @@ def tag_delete(viewer: Viewer, *, tag_id: object) -> Tag:
 def tags_bulk_apply(viewer: Viewer, *, tag_ids: list[object] | None, taggable_user_id: object) -> list[Tag]:
     _require_member(viewer)
     if not tag_ids:
-        raise ValidationFailed.single("ids", "ids can't be blank")
+        raise ValidationFailed("ids", "ids can't be blank")
     if len(tag_ids) > 200:
-        raise ValidationFailed.single("ids", "at most 200 tags can be applied at once")
+        raise ValidationFailed("ids", "at most 200 tags can be applied at once")
     user = _taggable_user(viewer, taggable_user_id, required=True)
     pks = [parse_id(i) for i in tag_ids]
     tags = list(Tag.objects.filter(organization_id=viewer.organization_id, pk__in=[p for p in pks if p]))
     if None in pks or len(tags) != len(set(pks)):
-        raise ValidationFailed.single("ids", "Some tags were not found")
+        raise ValidationFailed("ids", "Some tags were not found")
     for tag in tags:
         _apply(viewer, tag, user)
     return tags
@@ -113,7 +113,7 @@ def tag_remove_applied(viewer: Viewer, *, tag_id: object, taggable_user_id: obje
     user = _taggable_user(viewer, taggable_user_id, required=True)
     applied = AppliedTag.objects.filter(tag=tag, user=user).first()
     if applied is None:
-        raise NotFound("This tag is not applied to this user.")
+        raise NotFound(message="This tag is not applied to this user.")
     emit("applied_tag.deleted", applied, organization_id=tag.organization_id, actor_id=viewer.user_id)
     applied.delete()
     return tag

@@ -11,7 +11,7 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, visible_patients
 from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, Forbidden, ValidationFailed
+from apps.core.errors import Collector, ErrorCode, Forbidden, ValidationFailed
 from apps.core.timefmt import now
 from apps.scheduling import notifications
 from apps.scheduling.calendars import load_calendars, provider_zone
@@ -38,15 +38,14 @@ from apps.scheduling.services.common import (
     zone_or_error,
 )
 from apps.scheduling.slots import is_bookable
-from webhooks.events import emit
+from apps.events.bus import emit
 
-SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
 SLOT_UNAVAILABLE_MESSAGE = "This time slot is no longer available; please pick another one"
 
 
 def slot_unavailable(field: str = "date") -> ValidationFailed:
     """``field`` names the input the client sent the time in (``date`` or ``datetime``)."""
-    return ValidationFailed.single(field, SLOT_UNAVAILABLE_MESSAGE, code=SLOT_UNAVAILABLE)
+    return ValidationFailed(field, SLOT_UNAVAILABLE_MESSAGE, code=ErrorCode.SLOT_UNAVAILABLE)
 
 
 def contact_type_for(errors: Collector, appt_type: AppointmentType | None, value: str | None,
@@ -240,10 +239,10 @@ def _lock(appointment_id: int) -> Appointment:
 @transaction.atomic
 def appointment_update(viewer: Viewer, *, appointment_id: object, values: Mapping[str, Any]) -> Appointment:
     if appointment_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     if viewer.is_patient:
         if not values.get("client_updating"):
-            raise ValidationFailed.single("client_updating", "Patients reschedule with client_updating: true")
+            raise ValidationFailed("client_updating", "Patients reschedule with client_updating: true")
         return _client_reschedule(viewer, appointment_id, values)
     require_member(viewer)
     appointment = _lock(appointment_get(viewer, appointment_id).pk)
@@ -319,12 +318,12 @@ def _client_reschedule(viewer: Viewer, appointment_id: object, values: Mapping[s
     allowed = setting.allow_clients_to_reschedule_appt if setting else True
     if not allowed or not appointment.is_active:
         message = setting.cant_reschedule_message if setting else "This appointment cannot be rescheduled"
-        raise ValidationFailed.single("id", message)
+        raise ValidationFailed("id", message)
     moment = now()
     if appointment.start <= moment and not (setting and setting.allow_past_appointment_rescheduling):
-        raise ValidationFailed.single("id", "Past appointments cannot be rescheduled")
+        raise ValidationFailed("id", "Past appointments cannot be rescheduled")
     if setting and appointment.start - moment < dt.timedelta(hours=setting.minimum_advance_reschedule_time):
-        raise ValidationFailed.single("id", setting.cant_reschedule_message)
+        raise ValidationFailed("id", setting.cant_reschedule_message)
     errors = Collector()
     zone = zone_or_error(errors, "timezone", values.get("timezone"),
                          viewer.user.timezone or appointment.timezone or "UTC")
@@ -352,7 +351,7 @@ def appointment_delete(viewer: Viewer, *, appointment_id: object, delete_recurri
                        ) -> Appointment:
     """Staff soft-delete; a patient's delete cancels (the appointment stays visible)."""
     if appointment_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     if not viewer.is_authenticated:
         raise Forbidden()
     appointment = _lock(appointment_get(viewer, appointment_id).pk)
@@ -368,9 +367,9 @@ def appointment_delete(viewer: Viewer, *, appointment_id: object, delete_recurri
         setting = _provider_setting(appointment)
         if setting and (not setting.allow_clients_to_cancel_appt or appointment.start - now()
                         < dt.timedelta(hours=setting.minimum_advance_cancel_time)):
-            raise ValidationFailed.single("id", setting.cant_cancel_message)
+            raise ValidationFailed("id", setting.cant_cancel_message)
         if not appointment.is_active:
-            raise ValidationFailed.single("id", "This appointment is not active")
+            raise ValidationFailed("id", "This appointment is not active")
         for item in targets:
             if item.is_active and item.attendee_links.filter(user_id=viewer.user_id).exists():
                 item.pm_status = CANCELLED

@@ -15,7 +15,7 @@ from apps.scheduling.models import Availability
 from apps.scheduling.selectors import availability_get
 from apps.scheduling.services.common import clock_or_error, date_or_error, org_provider, require_member
 from apps.scheduling.slots import sunday_based_weekday
-from webhooks.events import emit
+from apps.events.bus import emit
 
 FIELDS = ("is_repeating", "day_of_week", "range_start", "range_end", "start_time", "end_time", "user_id")
 
@@ -77,7 +77,7 @@ def availability_create(viewer: Viewer, *, values: Mapping[str, Any]) -> Availab
 def availability_edit(viewer: Viewer, *, availability_id: object, values: Mapping[str, Any]) -> Availability:
     require_member(viewer)
     if availability_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     item = availability_get(viewer, availability_id)
     before = {name: getattr(item, name) for name in FIELDS}
     cleaned = _clean(viewer, values, item)
@@ -95,7 +95,7 @@ def availability_edit(viewer: Viewer, *, availability_id: object, values: Mappin
 def availability_delete(viewer: Viewer, *, availability_id: object) -> Availability:
     require_member(viewer)
     if availability_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     item = availability_get(viewer, availability_id)
     item.deleted_at = now()
     item.save(update_fields=["deleted_at", "updated_at"])

@@ -37,7 +37,7 @@ from apps.scheduling.services.appointments import (
 )
 from apps.scheduling.services.common import datetime_or_error, zone_or_error
 from apps.scheduling.slots import is_bookable
-from webhooks.events import emit
+from apps.events.bus import emit
 
 CheckoutStep = Callable[[Viewer, Appointment, Mapping[str, Any]], None]
 _steps: list[CheckoutStep] = []
@@ -128,4 +128,4 @@ def _or_field(load: Callable[[], Any], field: str, message: str) -> Any:
     try:
         return load()
     except NotFound as error:
-        raise ValidationFailed.single(field, message) from error
+        raise ValidationFailed(field, message) from error

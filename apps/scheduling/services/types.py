@@ -143,10 +143,10 @@ def appointment_type_create(viewer: Viewer, *, values: Mapping[str, Any]) -> App
 def appointment_type_update(viewer: Viewer, *, type_id: object, values: Mapping[str, Any]) -> AppointmentType:
     require_member(viewer)
     if type_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     appt_type = appointment_type_get(viewer, type_id)
     if appt_type.deleted_at is not None:
-        raise ValidationFailed.single("id", "This appointment type was deleted")
+        raise ValidationFailed("id", "This appointment type was deleted")
     errors = Collector()
     cleaned = _clean_type(viewer, errors, values, creating=False)
     setting_values = _apply_type_setting(viewer, appt_type, values.get("appointment_setting"), errors)
@@ -163,7 +163,7 @@ def appointment_type_delete(viewer: Viewer, *, type_id: object) -> AppointmentTy
     """Soft delete: existing appointments keep their type; it stops being bookable."""
     require_member(viewer)
     if type_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     appt_type = appointment_type_get(viewer, type_id)
     if appt_type.deleted_at is None:
         appt_type.deleted_at = now()
@@ -180,7 +180,7 @@ def appointment_setting_create(viewer: Viewer, *, values: Mapping[str, Any]) -> 
     cleaned = clean_setting_values(errors, values)
     errors.raise_if_any()
     if AppointmentSetting.objects.select_for_update().filter(provider=provider).exists():
-        raise ValidationFailed.single("provider_id", "This provider already has appointment settings; update them")
+        raise ValidationFailed("provider_id", "This provider already has appointment settings; update them")
     return AppointmentSetting.objects.create(organization_id=viewer.organization_id, provider=provider, **cleaned)
 
 
@@ -189,7 +189,7 @@ def appointment_setting_update(viewer: Viewer, *, setting_id: object, values: Ma
                                ) -> AppointmentSetting:
     require_member(viewer)
     if setting_id in (None, ""):
-        raise ValidationFailed.single("id", "id is required")
+        raise ValidationFailed("id", "id is required")
     setting = appointment_setting_get(viewer, setting_id=setting_id)
     errors = Collector()
     cleaned = clean_setting_values(errors, values)

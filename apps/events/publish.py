@@ -14,7 +14,7 @@ from collections.abc import Callable
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from webhooks.models import Event
+from apps.events.models import Event
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,9 @@
-"""``emit()``: the one way a service records a documented domain event."""
+"""``emit()``: the one way a service records a documented domain event.
+
+Subscribers register hooks in their ``AppConfig.ready()``: in-transaction hooks write
+their own rows with the change (the webhook outbox), on-commit hooks react once it is
+durable (the channel-layer publisher for subscriptions). Services know none of them.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,14 @@ from collections.abc import Callable, Iterable
 
 from django.db import models, transaction
 
-from webhooks.catalog import EVENT_TYPES, resource_type_for
-from webhooks.models import Event
+from apps.events.catalog import EVENT_TYPES, resource_type_for
+from apps.events.models import Event
 
 
 class UnknownEventType(ValueError):
     pass
 
 
-# Called with each committed Event (after commit). The events issue registers the
-# subscription publisher and the webhook outbox here; services never know about them.
 _in_transaction_hooks: list[Callable[[Event], None]] = []
 _on_commit_hooks: list[Callable[[Event], None]] = []
 
