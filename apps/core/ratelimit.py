@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from apps.core.errors import RateLimited
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -31,3 +33,12 @@ def hit(scope: str, ident: str, *, limit: int, window_seconds: int) -> Decision:
         retry_after = max(1, int((window + 1) * window_seconds - now + 0.999))
         return Decision(False, retry_after)
     return Decision(True, 0)
+
+
+def enforce(scope: str, ident: str, *, limit: int, window_seconds: int, message: str) -> None:
+    """Counts one hit and raises ``RateLimited`` (a top-level ``RATE_LIMITED`` error, HTTP 429)
+    when it is over ``limit``. Services call it for operation budgets (sign-in, public
+    checkout); the HTTP view uses ``hit`` for the per-key request budget."""
+    decision = hit(scope, ident, limit=limit, window_seconds=window_seconds)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, message)

@@ -17,7 +17,7 @@ from apps.accounts.validation import clean_email, clean_text
 from apps.accounts.viewer import Viewer
 from apps.core import ratelimit
 from apps.core.crypto import random_token, token_hash
-from apps.core.errors import Collector, Forbidden, NotFound, RateLimited, ValidationFailed
+from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
 
 # A fixed hash to compare against when no account matches, so a miss costs as much as a hit.
 _DUMMY_HASH = "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$WjX3jXUQxMG4+M0Ndv0Y1T3vW9Wg7tN3u0iTtgIbqSw"
@@ -96,10 +96,8 @@ def sign_in(*, email: str | None, password: str | None) -> Session:
     if not password:
         errors.add("password", "Password can't be blank")
     errors.raise_if_any()
-    decision = ratelimit.hit("sign_in", token_hash(address), limit=settings.RATE_LIMIT_SIGN_IN_PER_MINUTE,
-                             window_seconds=60)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after, "Too many sign-in attempts; try again later.")
+    ratelimit.enforce("sign_in", token_hash(address), limit=settings.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+                      window_seconds=60, message="Too many sign-in attempts; try again later.")
     candidates = list(User.objects.filter(email__iexact=address, active=True).order_by("id")[:20])
     with_password = [u for u in candidates if u.has_usable_password()]
     user = next((u for u in with_password if u.check_password(password)), None)
