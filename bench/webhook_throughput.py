@@ -54,8 +54,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from apps.accounts.models import Organization, User
     from apps.accounts.viewer import Viewer
-    from webhooks import services, worker
     from apps.events.bus import emit
+    from webhooks import services, worker
     from webhooks.models import Attempt, Delivery
 
     port = free_port()

@@ -60,7 +60,8 @@ def decode_cursor(cursor: str, expected: int) -> list[str | None]:
     try:
         data = json.loads(base64.b64decode(cursor.encode("ascii"), validate=True))
     except (binascii.Error, UnicodeError, ValueError) as error:
-        raise ValidationFailed("after", "'after' is not a valid cursor; pass the cursor field of a returned item.") from error
+        raise ValidationFailed("after",
+                               "'after' is not a valid cursor; pass the cursor field of a returned item.") from error
     values = data.get("k") if isinstance(data, dict) else None
     if (
         not isinstance(values, list)

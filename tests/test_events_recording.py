@@ -11,10 +11,10 @@ from apps.accounts.models import AppliedTag, Tag, User, UserGroup
 from apps.accounts.services import patients as patient_services
 from apps.accounts.services import tags as tag_services
 from apps.accounts.viewer import Viewer
-from tests import factories
-from tests.conftest import data_of, error_codes
 from apps.events import bus as events
 from apps.events.models import Event
+from tests import factories
+from tests.conftest import data_of, error_codes
 
 
 def recorded(event_type: str | None = None) -> list[tuple[str, str, list[str] | None]]:

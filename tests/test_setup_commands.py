@@ -21,9 +21,9 @@ from apps.accounts.models import (
     UserGroup,
 )
 from apps.core.management.commands.export_schema import schema_sdl
+from apps.events.models import Event
 from tests.conftest import data_of, error_codes
 from tests.test_schema_file import schema_file_problem
-from apps.events.models import Event
 
 KEY_LINE = re.compile(r"^\s+(owner|provider|staff|patient)\s+(cp_\S+)", re.MULTILINE)
 ORG_NAMES = ["Cedar Ridge Memory Care", "Sentinel PACE"]

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, visible_patients
 from apps.accounts.viewer import Viewer
-from apps.core.errors import ValidationFailed, NotFound
+from apps.core.errors import NotFound, ValidationFailed
 from apps.core.timefmt import TimeFormatError, parse_clock, parse_date
 from apps.scheduling.booking import requested_zone
 from apps.scheduling.limits import MAX_IDS, YEAR_MESSAGE, in_years
@@ -99,7 +99,8 @@ def _conflicts(viewer: Viewer, provider: User, additional_provider_ids: str | No
                length: int, current_appt_id: object, recurring_appt_id: object) -> list[Appointment]:
     extra_ids = [parse_id(p) for p in (additional_provider_ids or "").split(",") if p.strip()]
     if None in extra_ids or len(extra_ids) > MAX_IDS:
-        raise ValidationFailed("additional_provider_ids", f"'additional_provider_ids' must be at most {MAX_IDS} comma-separated provider ids.")
+        raise ValidationFailed("additional_provider_ids",
+                               f"'additional_provider_ids' must be at most {MAX_IDS} comma-separated provider ids.")
     found = set(active_providers().filter(organization_id=viewer.organization_id, pk__in=extra_ids)
                 .values_list("pk", flat=True))
     if len(found) != len(set(extra_ids)):

@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
-from apps.core.errors import ValidationFailed, NotFound
+from apps.core.errors import NotFound, ValidationFailed
 from apps.core.lookup import get_visible
 from apps.core.timefmt import TimeFormatError, now, parse_date
 from apps.scheduling.models import (
@@ -65,9 +65,11 @@ def parse_type_ids(raw: str | None) -> list[int] | None:
     try:
         values = json.loads(raw)
     except ValueError as error:
-        raise ValidationFailed("appointment_type_ids", "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].") from error
+        raise ValidationFailed("appointment_type_ids",
+                               "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].") from error
     if not isinstance(values, list) or len(values) > 500:
-        raise ValidationFailed("appointment_type_ids", "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].")
+        raise ValidationFailed("appointment_type_ids",
+                               "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].")
     ids = [parse_id(v) for v in values]
     if any(i is None for i in ids):
         raise ValidationFailed("appointment_type_ids", "'appointment_type_ids' must only contain ids.")

@@ -8,7 +8,7 @@ from django.db.models import Count, DateTimeField, Value
 from django.db.models.functions import Coalesce, Lower
 
 from apps.accounts import selectors
-from apps.core.errors import ValidationFailed, NotFound
+from apps.core.errors import NotFound, ValidationFailed
 from apps.scheduling.selectors import next_appointment_start_subquery
 from schema.accounts.types import ApiKeyType, OrganizationType, TagType, UserGroupType, UserType
 from schema.context import Info

@@ -17,12 +17,12 @@ from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, visible_users
 from apps.accounts.viewer import Viewer
 from apps.core.errors import DomainError, NotFound, Unauthenticated
+from apps.events.publish import user_group
 from schema.accounts.types import UserType
 from schema.context import Info
 from schema.errors import graphql_error
 from schema.hub import hub, shared_reads
 from schema.realtime import run_db
-from apps.events.publish import user_group
 
 
 def _scoped_user(viewer: Viewer, user_id: object) -> tuple[QuerySet[User], tuple[str, tuple]]:

@@ -13,6 +13,7 @@ from apps.accounts.selectors import parse_id, visible_patients
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, ErrorCode, Forbidden, ValidationFailed
 from apps.core.timefmt import now
+from apps.events.bus import emit
 from apps.scheduling import notifications
 from apps.scheduling.calendars import load_calendars, provider_zone
 from apps.scheduling.models import (
@@ -38,7 +39,6 @@ from apps.scheduling.services.common import (
     zone_or_error,
 )
 from apps.scheduling.slots import is_bookable
-from apps.events.bus import emit
 
 SLOT_UNAVAILABLE_MESSAGE = "This time slot is no longer available; please pick another one"
 

@@ -10,12 +10,12 @@ from django.db import transaction
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, ValidationFailed
 from apps.core.timefmt import now
+from apps.events.bus import emit
 from apps.scheduling.calendars import provider_zone
 from apps.scheduling.models import Availability
 from apps.scheduling.selectors import availability_get
 from apps.scheduling.services.common import clock_or_error, date_or_error, org_provider, require_member
 from apps.scheduling.slots import sunday_based_weekday
-from apps.events.bus import emit
 
 FIELDS = ("is_repeating", "day_of_week", "range_start", "range_end", "start_time", "end_time", "user_id")
 

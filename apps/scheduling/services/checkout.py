@@ -26,6 +26,7 @@ from apps.accounts.validation import clean_email, clean_text
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
 from apps.core.timefmt import now
+from apps.events.bus import emit
 from apps.scheduling.calendars import load_calendars, provider_zone
 from apps.scheduling.models import Appointment, AppointmentType
 from apps.scheduling.selectors import bookable_type, public_provider
@@ -37,7 +38,6 @@ from apps.scheduling.services.appointments import (
 )
 from apps.scheduling.services.common import datetime_or_error, zone_or_error
 from apps.scheduling.slots import is_bookable
-from apps.events.bus import emit
 
 CheckoutStep = Callable[[Viewer, Appointment, Mapping[str, Any]], None]
 _steps: list[CheckoutStep] = []
