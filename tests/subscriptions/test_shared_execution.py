@@ -1,4 +1,4 @@
-"""One GraphQL execution per event for sockets that provably get the same result (schema.fanout)."""
+"""One GraphQL execution per event for sockets that provably get the same result (schema.realtime.fanout)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from graphql import parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from apps.accounts.models import User
-from schema.fanout import share_key
-from schema.hub import hub
+from schema.realtime.fanout import share_key
+from schema.realtime.hub import hub
 from schema.schema import schema
 from tests import factories
 from tests.conftest import GraphQLClient

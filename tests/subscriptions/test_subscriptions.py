@@ -9,11 +9,11 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from apps.accounts.models import ApiKey, User
+from apps.events.bus import emit
 from tests import factories
 from tests.conftest import GraphQLClient
 from tests.subscriptions.conftest import LEGACY_WS, USER_UPDATED, open_socket, wait_for_group
 from tests.webhooks.conftest import update_client
-from apps.events.bus import emit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
