@@ -106,7 +106,8 @@ async def watch(viewer: Viewer, open_feed: Callable[..., Feed[M]], *args: Any) -
     try:
         feed, scope_key = await run_db(_open, open_feed, viewer, args)
     except DomainError as error:
-        # Subscription results do not pass the HTTP error formatter: map here, once.
+        # schema.errors.ErrorFormatter formats an operation's result once, not each result a
+        # subscription streams: map here, so every transport sends the same error.
         raise graphql_error(error) from error
     async with hub().listen(feed.group) as messages:
         while True:
