@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, GraphQL subscriptions over WebSocket at ``/subscriptions``."""
+"""ASGI entry point: Django for HTTP, GraphQL subscriptions over WebSocket at ``/subscriptions``
+(``schema.realtime.routing`` picks the transport by subprotocol)."""
 
 import gc
 import os
@@ -8,19 +9,12 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs the app registry)
-from django.urls import re_path  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs the app registry)
 
-from schema.fanout import sharing_schema  # noqa: E402
-from schema.realtime import SubscriptionConsumer  # noqa: E402
+from schema.realtime.routing import websocket_application  # noqa: E402
 from schema.schema import schema  # noqa: E402
 
-websocket_routes = URLRouter([
-    re_path(r"^subscriptions/?$", SubscriptionConsumer.as_asgi(schema=sharing_schema(schema), keep_alive=True,
-                                                               keep_alive_interval=15)),
-])
-
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_routes})
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application(schema)})
 
 # A subscription server keeps thousands of long-lived objects per open socket, and every event
 # allocates more. With CPython's default thresholds (700, 10, 10) that means a full collection

@@ -3,7 +3,8 @@
 The push carries ids only. Subscription resolvers re-read the record through the
 viewer's selector, so a push never shows data the subscriber could not query, and a
 push dropped by the layer (it is at-most-once) never leaves stale data on screen.
-Domains add their groups with ``register_groups`` (chat adds ``conversation.<id>``).
+Domains add their groups with ``register_groups`` (chat adds ``conversation.<id>``);
+group names live in ``apps.events.groups``, shared with the subscription side.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from apps.events.groups import GROUP_KEY, organization_group, user_group
 from apps.events.models import Event
 
 logger = logging.getLogger(__name__)
@@ -29,14 +31,6 @@ def register_groups(resource_id_type: str, mapper: GroupMapper) -> None:
         mappers.append(mapper)
 
 
-def user_group(user_id: object) -> str:
-    return f"user.{user_id}"
-
-
-def organization_group(organization_id: object) -> str:
-    return f"org.{organization_id}"
-
-
 def groups_for(event: Event) -> list[str]:
     groups = [organization_group(event.organization_id)]
     for mapper in _MAPPERS.get(event.resource_id_type, []):
@@ -45,6 +39,7 @@ def groups_for(event: Event) -> list[str]:
 
 
 def message_for(event: Event) -> dict[str, object]:
+    """The thin event as it travels; ``schema.realtime.watch.ThinEvent`` reads these keys."""
     return {
         "type": MESSAGE_TYPE,
         "event_id": event.pk,
@@ -62,8 +57,8 @@ async def publish_async(event: Event) -> None:
         return
     message = message_for(event)
     for group in groups_for(event):
-        # The group travels in the message: a process-wide listener (schema.hub) routes on it.
-        await layer.group_send(group, {**message, "group": group})
+        # The group travels in the message: a process-wide listener (schema.realtime.hub) routes on it.
+        await layer.group_send(group, {**message, GROUP_KEY: group})
 
 
 def publish(event: Event) -> None:

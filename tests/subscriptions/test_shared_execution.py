@@ -1,4 +1,4 @@
-"""One GraphQL execution per event for sockets that provably get the same result (schema.fanout)."""
+"""One GraphQL execution per event for sockets that provably get the same result (schema.realtime.fanout)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from graphql import parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from apps.accounts.models import User
-from schema.fanout import share_key
-from schema.hub import hub
+from schema.realtime import watch as watch_module
+from schema.realtime.fanout import share_key
+from schema.realtime.hub import hub
 from schema.schema import schema
 from tests import factories
 from tests.conftest import GraphQLClient
@@ -58,6 +59,20 @@ def executions(monkeypatch):
     return counted
 
 
+@pytest.fixture
+def event_reads(monkeypatch):
+    """Counts the per-event re-reads (``schema.realtime.watch``) that reached the database."""
+    counted: list[int] = []
+    original = watch_module._first
+
+    def counting(records, pk):
+        counted.append(pk)
+        return original(records, pk)
+
+    monkeypatch.setattr(watch_module, "_first", counting)
+    return counted
+
+
 async def _subscribed(key: str, document: str, patient_id: int):
     socket = await open_socket(f"/subscriptions?token={key}")
     await socket.send_json_to({"type": "connection_init"})
@@ -76,7 +91,7 @@ async def _wait_for_listeners(group: str, count: int) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_shared_execution_still_authorizes_every_event(world, keys, executions):
+async def test_shared_execution_still_authorizes_every_event(world, keys, executions, event_reads):
     """Two members who see all clients share one execution; a restricted member who lost the
     patient after subscribing receives nothing for the same event."""
     patient = world.patients[0]
@@ -104,6 +119,8 @@ async def test_shared_execution_still_authorizes_every_event(world, keys, execut
     # Executions: one at subscribe time is not counted (no User root yet); the event ran once
     # for the two members who share the re-read.
     assert len(executions) == 1
+    # Reads: one shared by the two members with the same scope, one for the restricted member.
+    assert event_reads == [patient.pk, patient.pk]
     for socket in sockets:
         await socket.disconnect()
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from schema.realtime.groups import GROUP_KEY
+
 logger = logging.getLogger(__name__)
 
 GROUP_REFRESH_SECONDS = 1800  # well inside channels-redis' default group expiry (1 day)
@@ -55,7 +57,7 @@ class Hub:
                 logger.exception("subscription hub could not receive; retrying")
                 await asyncio.sleep(1)
                 continue
-            for queue in list(self.listeners.get(message.get("group", ""), ())):
+            for queue in list(self.listeners.get(message.get(GROUP_KEY, ""), ())):
                 queue.put_nowait(message)
 
     async def _refresh_loop(self) -> None:
