@@ -18,8 +18,8 @@ from django.utils import timezone
 from apps.accounts.viewer import Viewer
 from apps.core.crypto import encrypt
 from apps.core.errors import Collector, ValidationFailed
-from webhooks import signing, targets
 from apps.events.catalog import EVENT_TYPES, resource_type_for
+from webhooks import signing, targets
 from webhooks.models import Attempt, Delivery, SigningKey, Webhook, WebhookEvent
 from webhooks.selectors import require_manager, webhook_get
 

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
-from apps.core.errors import ValidationFailed, NotFound
+from apps.core.errors import NotFound, ValidationFailed
 from apps.core.timefmt import TimeFormatError, get_zone, now, parse_date
 from apps.scheduling.calendars import load_calendars, provider_zone
 from apps.scheduling.limits import YEAR_MESSAGE, in_years
@@ -75,10 +75,11 @@ def booking_scope(
     exclude = None
     if appointment_to_reschedule_id not in (None, ""):
         if not viewer.is_authenticated:
-            raise NotFound(message="Appointment not found.")
-        appointment = appointment_get(viewer, appointment_to_reschedule_id)
+            raise NotFound("appointment_to_reschedule_id", "Appointment not found.")
+        appointment = appointment_get(viewer, appointment_to_reschedule_id, field="appointment_to_reschedule_id")
         if appointment.provider_id != provider.pk or appointment.appointment_type_id != appt_type.pk:
-            raise ValidationFailed("appointment_to_reschedule_id", "provider_id and appt_type_id must match the appointment being rescheduled.")
+            raise ValidationFailed("appointment_to_reschedule_id",
+                                   "provider_id and appt_type_id must match the appointment being rescheduled.")
         exclude = appointment.pk
     return BookingScope(providers, appt_type, requested_zone(viewer, timezone, provider), exclude)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from apps.events.models import Event
 from apps.scheduling.models import Appointment, AppointmentTypeCredit
 from tests.conftest import data_of, error_codes
 from tests.scheduling.helpers import appointment, appt_type, settings_for
-from apps.events.models import Event
 
 UTC = dt.UTC
 # The documented createAppointment example is cut off (SKIPPED.md, line 3060); this is it, completed.

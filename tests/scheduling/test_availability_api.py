@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from apps.events.models import Event
 from apps.scheduling.models import Availability
 from tests.conftest import data_of, error_codes
 from tests.scheduling.helpers import one_time, weekly
-from apps.events.models import Event
 
 CREATE = """mutation createAvailability($day_of_week: Int, $is_repeating: Boolean, $range_start: String,
   $time: String, $end_time: String, $user_id: String) {
