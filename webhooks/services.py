@@ -178,7 +178,8 @@ def webhook_send_test(viewer: Viewer, *, webhook_id: object, event_type: str | N
     try:
         targets.validate(webhook.url)
     except targets.UnsafeTarget as error:
-        raise ValidationFailed("url", str(error)) from error
+        # The stored URL is refused now (settings changed): reported on the input that chose the webhook.
+        raise ValidationFailed("id", str(error)) from error
     payload: dict[str, object] = {"resource_id": "0", "resource_id_type": resource_type_for(chosen),
                                   "event_type": chosen}
     if chosen.endswith(".updated"):

@@ -222,3 +222,15 @@ def test_webhooks_list_paginates_with_cursors_and_constant_queries(gql, dev_key,
     _, large = count_queries(lambda: gql(WEBHOOKS, {"page_size": 12}, key=dev_key))
     assert small == large
     assert WebhookEvent.objects.count() == 24
+
+
+@pytest.mark.parametrize(("query", "argument"), [
+    ('{ sentWebhooks(sort_by: "loudest") { id } }', "sort_by"),
+    ('{ sentWebhooks(order_by: "loudest") { id } }', "order_by"),
+    ('{ sentWebhooksCount(sent_after: "yesterday-ish") }', "sent_after"),
+    ('{ sentWebhooks(sent_after: "2030-01-01", sent_before: "later") { id } }', "sent_before"),
+])
+def test_log_argument_errors_name_the_argument(gql, dev_key, query, argument):
+    result = gql(query, key=dev_key)
+    assert error_codes(result) == ["BAD_USER_INPUT"], result
+    assert [m["field"] for m in result["errors"][0]["extensions"]["messages"]] == [argument]
