@@ -56,6 +56,7 @@ def main() -> None:
     from apps.accounts.viewer import Viewer
     from apps.events.bus import emit
     from webhooks import services, worker
+    from webhooks.inputs import WebhookInput
     from webhooks.models import Attempt, Delivery
 
     port = free_port()
@@ -72,8 +73,8 @@ def main() -> None:
         org.owner = owner
         org.save(update_fields=["owner"])
         patient = User.objects.create(organization=org, first_name="Pat", last_name="Bench", email="")
-        webhook = services.webhook_create(Viewer(user=owner), values={
-            "url": f"http://127.0.0.1:{port}/hooks", "event_type": "patient.updated"})
+        webhook = services.webhook_create(Viewer(user=owner), data=WebhookInput(
+            url=f"http://127.0.0.1:{port}/hooks", event_type="patient.updated"))
         with transaction.atomic():
             for _ in range(args.events):
                 emit("patient.updated", patient, organization_id=org.pk, changed_fields=["first_name"])

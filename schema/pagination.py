@@ -41,6 +41,11 @@ def by_id(descending: bool = True) -> list[SortKey]:
     return [SortKey("id", descending)]
 
 
+def from_ordering(fields: Sequence[str]) -> list[SortKey]:
+    """Sort keys from a selector's ordering, spelled like ``order_by`` (``"-start"`` is descending)."""
+    return [SortKey(f.removeprefix("-"), f.startswith("-")) for f in fields]
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
     raw = json.dumps({"k": [_cursor_value(v) for v in values]}, separators=(",", ":"))
     return base64.b64encode(raw.encode()).decode()

@@ -1,4 +1,5 @@
-"""Scoped reads for webhooks: organization members see their organization's webhooks and log."""
+"""Scoped reads for webhooks: organization members see their organization's webhooks and log;
+patients are refused (``Forbidden``)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,40 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from apps.accounts.selectors import parse_id
-from apps.accounts.viewer import Viewer
-from apps.core.errors import Forbidden
+from apps.accounts.viewer import MEMBER, Viewer
+from apps.core.errors import ValidationFailed
 from apps.core.lookup import get_visible
+from apps.core.timefmt import TimeFormatError, parse_datetime
 from webhooks.models import Attempt, SigningKey, Webhook
 
+# ``order_by`` (or ``sort_by``) of ``sentWebhooks``, spelled like ``QuerySet.order_by``.
+SENT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "created_at_desc": ("-created_at",),
+    "created_at_asc": ("created_at",),
+}
+WEBHOOK_ORDERING = ("-id",)
 
-def can_manage(viewer: Viewer) -> bool:
-    """Developers (and owners, who hold every permission) manage webhooks and read secrets."""
-    return viewer.is_member and viewer.has_permission("is_developer")
+
+def sent_ordering(order_by: str | None = None, sort_by: str | None = None) -> tuple[str, ...]:
+    """The delivery log's ordering; ``order_by`` wins over ``sort_by``, newest first by default."""
+    argument = "order_by" if order_by else "sort_by"
+    key = (order_by or sort_by or "created_at_desc").strip().lower()
+    if key not in SENT_ORDERINGS:
+        raise ValidationFailed(argument, f"'{argument}' must be one of: {', '.join(sorted(SENT_ORDERINGS))}.")
+    return SENT_ORDERINGS[key]
 
 
-def require_manager(viewer: Viewer) -> None:
-    if not viewer.is_member:
-        raise Forbidden("Only organization members can manage webhooks.")
-    if not can_manage(viewer):
-        raise Forbidden("Managing webhooks requires the developer permission.")
+def _time(name: str, value: str | None) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_datetime(value)
+    except TimeFormatError as error:
+        raise ValidationFailed(name, f"'{name}': {error}") from error
 
 
 def webhooks_visible(viewer: Viewer) -> QuerySet[Webhook]:
-    if not viewer.is_member:
-        return Webhook.objects.none()
+    viewer.require(MEMBER)
     return Webhook.objects.filter(organization_id=viewer.organization_id, deleted_at__isnull=True)
 
 
@@ -42,13 +56,13 @@ def sent_webhooks_filter(
     resource_id: str | None = None,
     resource_type: str | None = None,
     failed: bool | None = None,
-    sent_after: dt.datetime | None = None,
-    sent_before: dt.datetime | None = None,
+    sent_after: str | None = None,
+    sent_before: str | None = None,
     webhook_id: object = None,
 ) -> QuerySet[Attempt]:
     """The filter shared by ``sentWebhooks`` and ``sentWebhooksCount``."""
-    if not viewer.is_member:
-        return Attempt.objects.none()
+    viewer.require(MEMBER)
+    after, before = _time("sent_after", sent_after), _time("sent_before", sent_before)
     qs = Attempt.objects.filter(organization_id=viewer.organization_id)
     if keywords and keywords.strip():
         for term in keywords.split()[:5]:
@@ -63,11 +77,11 @@ def sent_webhooks_filter(
         qs = qs.filter(succeeded=False)
     elif failed is False:
         qs = qs.filter(succeeded=True)
-    if sent_after is not None:
-        qs = qs.filter(created_at__gte=sent_after)
+    if after is not None:
+        qs = qs.filter(created_at__gte=after)
         # Documented: sent_before is only considered together with sent_after.
-        if sent_before is not None:
-            qs = qs.filter(created_at__lte=sent_before)
+        if before is not None:
+            qs = qs.filter(created_at__lte=before)
     if webhook_id not in (None, ""):
         pk = parse_id(webhook_id)
         qs = qs.filter(webhook_id=pk) if pk else qs.none()
@@ -75,8 +89,7 @@ def sent_webhooks_filter(
 
 
 def public_key(viewer: Viewer) -> str | None:
-    if not viewer.is_member:
-        raise Forbidden("Only organization members can read the webhook public key.")
+    viewer.require(MEMBER, message="Only organization members can read the webhook public key.")
     return (
         SigningKey.objects.filter(Q(organization_id=viewer.organization_id))
         .values_list("public_key", flat=True)

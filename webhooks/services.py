@@ -1,15 +1,14 @@
 """Webhook writes: register, change, delete, rotate the secret, send a test delivery.
 
-Only organization members with the developer permission (owners included) manage
-webhooks. Input problems raise ``ValidationFailed`` (the payload's ``messages``);
-permission problems raise ``Forbidden``; other organizations' ids raise ``NotFound``.
+Only organization members with the developer permission (``viewer.require("is_developer")``;
+owners hold every permission) manage webhooks. Input problems raise ``ValidationFailed``,
+missing and other organizations' ids ``NotFound`` (both end up in the payload's
+``messages``); permission problems raise ``Forbidden``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,12 +17,16 @@ from django.utils import timezone
 from apps.accounts.viewer import Viewer
 from apps.core.crypto import encrypt
 from apps.core.errors import Collector, ValidationFailed
+from apps.core.inputs import is_set, sent
 from apps.events.catalog import EVENT_TYPES, resource_type_for
 from webhooks import signing, targets
+from webhooks.inputs import WebhookInput
 from webhooks.models import Attempt, Delivery, SigningKey, Webhook, WebhookEvent
-from webhooks.selectors import require_manager, webhook_get
+from webhooks.selectors import webhook_get
 
 MAX_EVENTS = len(EVENT_TYPES)
+DEVELOPER = "is_developer"
+REFUSAL = "Managing webhooks requires the developer permission."
 
 
 def ensure_signing_key(organization_id: int) -> SigningKey:
@@ -38,18 +41,16 @@ def ensure_signing_key(organization_id: int) -> SigningKey:
     return key
 
 
-def _event_types(errors: Collector, values: Mapping[str, Any], *, required: bool) -> list[str] | None:
+def _event_types(errors: Collector, data: WebhookInput, *, required: bool) -> list[str] | None:
     """Event types from ``webhook_events`` (documented) and/or the older single ``event_type``."""
     requested: list[str] = []
     sent_any = False
-    if values.get("event_type") not in (None, ""):
+    if sent(data.event_type) not in (None, ""):
         sent_any = True
-        requested.append(str(values["event_type"]).strip())
-    if values.get("webhook_events") is not None:
+        requested.append(str(data.event_type).strip())
+    if sent(data.webhook_events) is not None:
         sent_any = True
-        for item in values["webhook_events"]:
-            event_type = getattr(item, "event_type", None) if not isinstance(item, Mapping) else item.get("event_type")
-            requested.append(str(event_type or "").strip())
+        requested.extend(str(event_type or "").strip() for event_type in data.webhook_events)
     if not sent_any:
         if required:
             errors.add("webhook_events", "Choose at least one event type, like patient.created.")
@@ -74,8 +75,8 @@ def _url(errors: Collector, value: object) -> str | None:
         return None
 
 
-def _flag(errors: Collector, values: Mapping[str, Any], name: str) -> bool | None:
-    value = values.get(name)
+def _flag(errors: Collector, data: WebhookInput, name: str) -> bool | None:
+    value = sent(getattr(data, name))
     if value is None:
         return None
     if not isinstance(value, bool):
@@ -85,13 +86,13 @@ def _flag(errors: Collector, values: Mapping[str, Any], name: str) -> bool | Non
 
 
 @transaction.atomic
-def webhook_create(viewer: Viewer, *, values: Mapping[str, Any]) -> Webhook:
-    require_manager(viewer)
+def webhook_create(viewer: Viewer, *, data: WebhookInput) -> Webhook:
+    viewer.require(DEVELOPER, message=REFUSAL)
     errors = Collector()
-    url = _url(errors, values.get("url"))
-    event_types = _event_types(errors, values, required=True)
-    is_enabled = _flag(errors, values, "is_enabled")
-    should_retry = _flag(errors, values, "should_retry")
+    url = _url(errors, sent(data.url))
+    event_types = _event_types(errors, data, required=True)
+    is_enabled = _flag(errors, data, "is_enabled")
+    should_retry = _flag(errors, data, "should_retry")
     errors.raise_if_any()
     webhook = Webhook.objects.create(
         organization_id=viewer.organization_id,
@@ -107,15 +108,15 @@ def webhook_create(viewer: Viewer, *, values: Mapping[str, Any]) -> Webhook:
 
 
 @transaction.atomic
-def webhook_update(viewer: Viewer, *, webhook_id: object, values: Mapping[str, Any]) -> Webhook:
-    require_manager(viewer)
+def webhook_update(viewer: Viewer, *, webhook_id: object, data: WebhookInput) -> Webhook:
+    viewer.require(DEVELOPER, message=REFUSAL)
     webhook = webhook_get(viewer, webhook_id)
     webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
     errors = Collector()
-    url = _url(errors, values.get("url")) if "url" in values and values.get("url") is not None else None
-    event_types = _event_types(errors, values, required=False)
-    is_enabled = _flag(errors, values, "is_enabled")
-    should_retry = _flag(errors, values, "should_retry")
+    url = _url(errors, data.url) if is_set(data.url) and data.url is not None else None
+    event_types = _event_types(errors, data, required=False)
+    is_enabled = _flag(errors, data, "is_enabled")
+    should_retry = _flag(errors, data, "should_retry")
     errors.raise_if_any()
     if url is not None:
         webhook.url = url
@@ -139,7 +140,7 @@ def webhook_update(viewer: Viewer, *, webhook_id: object, values: Mapping[str, A
 @transaction.atomic
 def webhook_delete(viewer: Viewer, *, webhook_id: object) -> Webhook:
     """Soft delete: nothing more is sent, the delivery log stays readable."""
-    require_manager(viewer)
+    viewer.require(DEVELOPER, message=REFUSAL)
     webhook = webhook_get(viewer, webhook_id)
     now = timezone.now()
     Webhook.objects.filter(pk=webhook.pk).update(deleted_at=now, is_enabled=False, updated_at=now)
@@ -153,7 +154,7 @@ def webhook_delete(viewer: Viewer, *, webhook_id: object) -> Webhook:
 @transaction.atomic
 def webhook_expire_signature(viewer: Viewer, *, webhook_id: object) -> Webhook:
     """Rotates the secret. The old one keeps signing ``webhook-signature`` for the grace period."""
-    require_manager(viewer)
+    viewer.require(DEVELOPER, message=REFUSAL)
     webhook = Webhook.objects.select_for_update().get(pk=webhook_get(viewer, webhook_id).pk)
     now = timezone.now()
     webhook.previous_secret_encrypted = webhook.secret_encrypted
@@ -168,7 +169,7 @@ def webhook_send_test(viewer: Viewer, *, webhook_id: object, event_type: str | N
     """Sends a signed sample event now (no retries) and returns the recorded try."""
     from webhooks import worker
 
-    require_manager(viewer)
+    viewer.require(DEVELOPER, message=REFUSAL)
     webhook = webhook_get(viewer, webhook_id)
     subscribed = sorted(webhook.webhook_events.values_list("event_type", flat=True))
     chosen = (event_type or "").strip() or (subscribed[0] if subscribed else "patient.updated")
@@ -177,7 +178,8 @@ def webhook_send_test(viewer: Viewer, *, webhook_id: object, event_type: str | N
     try:
         targets.validate(webhook.url)
     except targets.UnsafeTarget as error:
-        raise ValidationFailed("url", str(error)) from error
+        # The stored URL is refused now (settings changed): reported on the input that chose the webhook.
+        raise ValidationFailed("id", str(error)) from error
     payload: dict[str, object] = {"resource_id": "0", "resource_id_type": resource_type_for(chosen),
                                   "event_type": chosen}
     if chosen.endswith(".updated"):
@@ -194,6 +196,5 @@ def webhook_send_test(viewer: Viewer, *, webhook_id: object, event_type: str | N
 def webhook_secret(viewer: Viewer, webhook: Webhook) -> str | None:
     """The signing secret, for developers only."""
     from apps.core.crypto import decrypt
-    from webhooks.selectors import can_manage
 
-    return decrypt(webhook.secret_encrypted) if can_manage(viewer) else None
+    return decrypt(webhook.secret_encrypted) if viewer.allows(DEVELOPER) else None

@@ -7,6 +7,9 @@ from apps.announcements.models import Announcement
 from apps.core.lookup import get_visible
 from apps.core.text import reject_nul
 
+# Newest first, like the documented example.
+ANNOUNCEMENT_ORDERING = ("-id",)
+
 
 def announcements_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[Announcement]:
     """Everyone in the organization (patients included) reads its announcements."""

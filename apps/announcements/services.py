@@ -3,18 +3,13 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.accounts.validation import clean_text
-from apps.accounts.viewer import Viewer
+from apps.accounts.viewer import MEMBER, Viewer
 from apps.announcements.models import Announcement
 from apps.announcements.selectors import announcement_get
-from apps.core.errors import Collector, Forbidden
+from apps.core.errors import Collector
 
 MAX_DESCRIPTION = 10_000
 TITLE_LIMIT = Announcement._meta.get_field("title").max_length
-
-
-def _require_member(viewer: Viewer) -> None:
-    if not viewer.is_member:
-        raise Forbidden("Only providers and staff members can manage announcements.")
 
 
 def _clean(errors: Collector, title: str | None, description: str | None, *, creating: bool) -> dict[str, str]:
@@ -36,7 +31,7 @@ def _clean(errors: Collector, title: str | None, description: str | None, *, cre
 
 @transaction.atomic
 def announcement_create(viewer: Viewer, *, title: str | None, description: str | None) -> Announcement:
-    _require_member(viewer)
+    viewer.require(MEMBER)
     cleaned = _clean(Collector(), title, description, creating=True)
     return Announcement.objects.create(organization_id=viewer.organization_id, user=viewer.user, **cleaned)
 
@@ -44,7 +39,7 @@ def announcement_create(viewer: Viewer, *, title: str | None, description: str |
 @transaction.atomic
 def announcement_update(viewer: Viewer, *, announcement_id: object, title: str | None,
                         description: str | None) -> Announcement:
-    _require_member(viewer)
+    viewer.require(MEMBER)
     announcement = announcement_get(viewer, announcement_id)
     cleaned = _clean(Collector(), title, description, creating=False)
     for name, value in cleaned.items():
@@ -56,7 +51,7 @@ def announcement_update(viewer: Viewer, *, announcement_id: object, title: str |
 
 @transaction.atomic
 def announcement_delete(viewer: Viewer, *, announcement_id: object) -> Announcement:
-    _require_member(viewer)
+    viewer.require(MEMBER)
     announcement = announcement_get(viewer, announcement_id)
     deleted_id = announcement.pk
     announcement.delete()

@@ -75,8 +75,8 @@ def booking_scope(
     exclude = None
     if appointment_to_reschedule_id not in (None, ""):
         if not viewer.is_authenticated:
-            raise NotFound(message="Appointment not found.")
-        appointment = appointment_get(viewer, appointment_to_reschedule_id)
+            raise NotFound("appointment_to_reschedule_id", "Appointment not found.")
+        appointment = appointment_get(viewer, appointment_to_reschedule_id, field="appointment_to_reschedule_id")
         if appointment.provider_id != provider.pk or appointment.appointment_type_id != appt_type.pk:
             raise ValidationFailed("appointment_to_reschedule_id",
                                    "provider_id and appt_type_id must match the appointment being rescheduled.")

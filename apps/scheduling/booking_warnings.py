@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, visible_patients
-from apps.accounts.viewer import Viewer
+from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import NotFound, ValidationFailed
 from apps.core.timefmt import TimeFormatError, parse_clock, parse_date
 from apps.scheduling.booking import requested_zone
@@ -55,10 +55,12 @@ def booking_warnings(
     repeat_interval: str | None = None,
     repeat_times: int | None = None,
 ) -> list[Warning]:
+    viewer.require(MEMBER)
     if provider_id in (None, ""):
         raise ValidationFailed("provider_id", "'provider_id' is required.")
     provider = member_provider(viewer, provider_id)
-    appt_type = appointment_type_get(viewer, appointment_type_id) if appointment_type_id not in (None, "") else None
+    appt_type = (appointment_type_get(viewer, appointment_type_id, field="appointment_type_id")
+                 if appointment_type_id not in (None, "") else None)
     if appt_type is None and not length_in_minutes:
         raise ValidationFailed("appointment_type_id", "Send appointment_type_id or length_in_minutes.")
     length = length_in_minutes or appt_type.length
@@ -67,9 +69,12 @@ def booking_warnings(
     zone = requested_zone(viewer, timezone, provider)
     try:
         day = parse_date(date or "")
-        clock = parse_clock(time or "")
     except TimeFormatError as error:
         raise ValidationFailed("date", str(error)) from error
+    try:
+        clock = parse_clock(time or "")
+    except TimeFormatError as error:
+        raise ValidationFailed("time", str(error)) from error
     if not in_years(day):
         raise ValidationFailed("date", f"'date' {YEAR_MESSAGE}.")
     first = dt.datetime.combine(day, clock).replace(tzinfo=zone).astimezone(dt.UTC)
@@ -104,7 +109,7 @@ def _conflicts(viewer: Viewer, provider: User, additional_provider_ids: str | No
     found = set(active_providers().filter(organization_id=viewer.organization_id, pk__in=extra_ids)
                 .values_list("pk", flat=True))
     if len(found) != len(set(extra_ids)):
-        raise NotFound(message="Provider not found.")
+        raise NotFound("additional_provider_ids", "Provider not found.")
     provider_pks = {provider.pk, *found}
     span = dt.timedelta(minutes=length)
     overlap = Q()
@@ -144,7 +149,7 @@ def _credit_deficits(viewer: Viewer, appt_type: AppointmentType, attendee_ids: s
         raise ValidationFailed("attendee_ids", f"'attendee_ids' must be at most {MAX_IDS} comma-separated client ids.")
     clients = list(visible_patients(viewer).filter(pk__in=pks).order_by("id"))
     if len(clients) != len(set(pks)):
-        raise NotFound(message="Client not found.")
+        raise NotFound("attendee_ids", "Client not found.")
     balances = credit_balances(appt_type, [c.pk for c in clients])
     if balances is None:
         return []

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
-from apps.accounts.viewer import Viewer
+from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import NotFound, ValidationFailed
 from apps.core.lookup import get_visible
 from apps.core.timefmt import TimeFormatError, now, parse_date
@@ -51,11 +51,15 @@ def public_provider(viewer: Viewer, provider_id: object, *, field: str = "provid
     return provider
 
 
-def member_provider(viewer: Viewer, provider_id: object) -> User:
-    return get_visible(active_providers().filter(organization_id=viewer.organization_id), provider_id, "Provider")
+def member_provider(viewer: Viewer, provider_id: object, *, field: str = "provider_id") -> User:
+    return get_visible(active_providers().filter(organization_id=viewer.organization_id), provider_id, "Provider",
+                       field=field)
 
 
 # ---- appointment types ----------------------------------------------------------------------
+
+
+TYPE_IDS_MESSAGE = "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"]."
 
 
 def parse_type_ids(raw: str | None) -> list[int] | None:
@@ -65,11 +69,9 @@ def parse_type_ids(raw: str | None) -> list[int] | None:
     try:
         values = json.loads(raw)
     except ValueError as error:
-        raise ValidationFailed("appointment_type_ids",
-                               "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].") from error
+        raise ValidationFailed("appointment_type_ids", TYPE_IDS_MESSAGE) from error
     if not isinstance(values, list) or len(values) > 500:
-        raise ValidationFailed("appointment_type_ids",
-                               "'appointment_type_ids' must be a JSON array of ids, like [\"1\", \"2\"].")
+        raise ValidationFailed("appointment_type_ids", TYPE_IDS_MESSAGE)
     ids = [parse_id(v) for v in values]
     if any(i is None for i in ids):
         raise ValidationFailed("appointment_type_ids", "'appointment_type_ids' must only contain ids.")
@@ -135,7 +137,7 @@ def appointment_types_filter(
     return qs
 
 
-def appointment_type_get(viewer: Viewer, type_id: object) -> AppointmentType:
+def appointment_type_get(viewer: Viewer, type_id: object, *, field: str = "id") -> AppointmentType:
     pk = parse_id(type_id)
     appt_type = None
     if pk and viewer.is_authenticated:
@@ -144,11 +146,12 @@ def appointment_type_get(viewer: Viewer, type_id: object) -> AppointmentType:
             qs = qs.filter(deleted_at__isnull=True, clients_can_book=True)
         appt_type = qs.first()
     if appt_type is None:
-        raise NotFound(message="Appointment type not found.")
+        raise NotFound(field, "Appointment type not found.")
     return appt_type
 
 
-def bookable_type(viewer: Viewer, type_id: object, provider: User) -> AppointmentType:
+def bookable_type(viewer: Viewer, type_id: object, provider: User, *, field: str = "appt_type_id"
+                  ) -> AppointmentType:
     """The type a booking query or checkout names, in the provider's organization.
 
     Members may use any live type; patients and anonymous callers only those clients can book.
@@ -162,7 +165,7 @@ def bookable_type(viewer: Viewer, type_id: object, provider: User) -> Appointmen
         if not client_can_book_type(appt_type, group_id):
             appt_type = None
     if appt_type is None:
-        raise NotFound(message="Appointment type not found.")
+        raise NotFound(field, "Appointment type not found.")
     return appt_type
 
 
@@ -173,13 +176,13 @@ def appointment_setting_get(viewer: Viewer, *, setting_id: object = None, provid
                             ) -> AppointmentSetting | None:
     """By id, by provider, or the viewer's own; None when the provider has none yet."""
     if not viewer.is_authenticated:
-        raise NotFound(message="Appointment setting not found.")
+        raise NotFound("id", "Appointment setting not found.")
     qs = AppointmentSetting.objects.filter(organization_id=viewer.organization_id)
     if setting_id not in (None, ""):
         pk = parse_id(setting_id)
         setting = qs.filter(pk=pk).first() if pk else None
         if setting is None:
-            raise NotFound(message="Appointment setting not found.")
+            raise NotFound("id", "Appointment setting not found.")
         return setting
     if provider_id not in (None, ""):
         provider = member_provider(viewer, provider_id) if viewer.is_member else public_provider(viewer, provider_id)
@@ -203,8 +206,8 @@ def _date_arg(value: str | None, name: str) -> dt.date | None:
 
 
 def availabilities_visible(viewer: Viewer) -> QuerySet[Availability]:
-    if not viewer.is_member:
-        return Availability.objects.none()
+    """Availability is staff data: patients and anonymous callers are refused."""
+    viewer.require(MEMBER)
     return Availability.objects.filter(organization_id=viewer.organization_id, deleted_at__isnull=True)
 
 
@@ -230,7 +233,7 @@ def availabilities_filter(
             raise ValidationFailed("is_org", "'is_org' must be true when passing provider_ids.")
         qs = qs.filter(user_id__in=[p for p in (parse_id(i) for i in provider_ids) if p])
     elif user_id not in (None, ""):
-        qs = qs.filter(user=member_provider(viewer, user_id))
+        qs = qs.filter(user=member_provider(viewer, user_id, field="user_id"))
     elif not is_org:
         qs = qs.filter(user_id=viewer.user_id)
     if day_of_week is not None:
@@ -277,11 +280,33 @@ def appointments_visible(viewer: Viewer, *, include_deleted: bool = False) -> Qu
     return qs
 
 
-def appointment_get(viewer: Viewer, appointment_id: object, *, include_deleted: bool = False) -> Appointment:
-    return get_visible(appointments_visible(viewer, include_deleted=include_deleted), appointment_id, "Appointment")
+def appointment_get(viewer: Viewer, appointment_id: object, *, include_deleted: bool = False,
+                    field: str = "id") -> Appointment:
+    return get_visible(appointments_visible(viewer, include_deleted=include_deleted), appointment_id, "Appointment",
+                       field=field)
 
 
 FILTERS = ("future", "upcoming", "past", "ended", "didnt-occur", "all")
+
+# ``order_by`` of ``appointments``, spelled like ``QuerySet.order_by``.
+APPOINTMENT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "date_asc": ("start",),
+    "date_desc": ("-start",),
+    "created_at_asc": ("created_at",),
+    "created_at_desc": ("-created_at",),
+    "updated_at_asc": ("updated_at",),
+    "updated_at_desc": ("-updated_at",),
+}
+AVAILABILITY_ORDERING = ("range_start", "start_time")
+
+
+def appointment_ordering(order_by: str | None, filter: str | None = None) -> tuple[str, ...]:
+    """The ordering ``order_by`` names; past lists read newest first, everything else soonest first."""
+    default = "date_desc" if (filter or "").strip().lower() in ("past", "ended") else "date_asc"
+    key = (order_by or default).strip().lower()
+    if key not in APPOINTMENT_ORDERINGS:
+        raise ValidationFailed("order_by", f"'order_by' must be one of: {', '.join(APPOINTMENT_ORDERINGS)}.")
+    return APPOINTMENT_ORDERINGS[key]
 
 
 def appointments_filter(
@@ -311,7 +336,7 @@ def appointments_filter(
             pk = parse_id(user_id)
             target = User.objects.filter(organization_id=viewer.organization_id, pk=pk).first() if pk else None
             if target is None:
-                raise NotFound(message="User not found.")
+                raise NotFound("user_id", "User not found.")
             if target.is_patient:
                 qs = qs.filter(attendee_links__user_id=target.pk)
             else:
@@ -321,7 +346,7 @@ def appointments_filter(
         elif not is_org:
             qs = qs.filter(Q(provider_id=viewer.user_id) | Q(provider_links__user_id=viewer.user_id))
     elif user_id not in (None, "") and parse_id(user_id) != viewer.user_id:
-        raise NotFound(message="User not found.")
+        raise NotFound("user_id", "User not found.")
     if name == "future":
         qs = qs.filter(start__gte=moment)
     elif name == "upcoming":

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from apps.core.errors import ValidationFailed
 from apps.core.timefmt import format_datetime
 from apps.scheduling import booking, booking_warnings, selectors
 from apps.scheduling.models import CONTACT_TYPES
 from apps.scheduling.slots import Slot
 from schema.context import Info
-from schema.pagination import SortKey, by_id, paginate
-from schema.permissions import require_member, require_viewer
+from schema.pagination import by_id, from_ordering, paginate
 from schema.scheduling.types import (
     AppointmentBookingWarningType,
     AppointmentObjectType,
@@ -20,24 +18,6 @@ from schema.scheduling.types import (
     AvailabilityType,
     PotentialAppointmentSlot,
 )
-
-APPOINTMENT_SORTS: dict[str, list[SortKey]] = {
-    "date_asc": [SortKey("start", False)],
-    "date_desc": [SortKey("start", True)],
-    "created_at_asc": [SortKey("created_at", False)],
-    "created_at_desc": [SortKey("created_at", True)],
-    "updated_at_asc": [SortKey("updated_at", False)],
-    "updated_at_desc": [SortKey("updated_at", True)],
-}
-
-
-def _appointment_sort(order_by: str | None, filter: str | None) -> list[SortKey]:
-    # Past lists read newest first; everything else soonest first.
-    default = "date_desc" if (filter or "").strip().lower() in ("past", "ended") else "date_asc"
-    key = (order_by or default).strip().lower()
-    if key not in APPOINTMENT_SORTS:
-        raise ValidationFailed("order_by", f"'order_by' must be one of: {', '.join(APPOINTMENT_SORTS)}.")
-    return APPOINTMENT_SORTS[key]
 
 
 def _slot_out(slot: Slot, scope: booking.BookingScope) -> PotentialAppointmentSlot:
@@ -50,7 +30,7 @@ def _slot_out(slot: Slot, scope: booking.BookingScope) -> PotentialAppointmentSl
 class Query:
     @strawberry.field(description="An appointment type of the caller's organization.")
     def appointmentType(self, info: Info, id: strawberry.ID | None = None) -> AppointmentTypeType | None:  # noqa: N802
-        return selectors.appointment_type_get(require_viewer(info), id)
+        return selectors.appointment_type_get(info.context.viewer, id)
 
     @strawberry.field(description="Appointment types. Without credentials, pass provider_id: only that "
                       "provider's clients-bookable types are listed.")
@@ -88,7 +68,7 @@ class Query:
         with_deleted_appt_types: bool | None = None,
     ) -> int:
         return selectors.appointment_types_filter(
-            require_viewer(info), provider_id=provider_id, clients_can_book=clients_can_book, keywords=keywords,
+            info.context.viewer, provider_id=provider_id, clients_can_book=clients_can_book, keywords=keywords,
             show_group=show_group, appointment_type_ids=appointment_type_ids,
             with_deleted_appt_types=with_deleted_appt_types,
         ).count()
@@ -101,7 +81,7 @@ class Query:
     def appointmentSetting(  # noqa: N802
         self, info: Info, id: strawberry.ID | None = None, provider_id: strawberry.ID | None = None
     ) -> AppointmentSettingType | None:
-        return selectors.appointment_setting_get(require_viewer(info), setting_id=id, provider_id=provider_id)
+        return selectors.appointment_setting_get(info.context.viewer, setting_id=id, provider_id=provider_id)
 
     @strawberry.field(description="Availability windows (the caller's own unless is_org or user_id).")
     def availabilities(
@@ -122,24 +102,23 @@ class Query:
         should_paginate: bool | None = False,
         after: str | None = None,
     ) -> list[AvailabilityType]:
-        viewer = require_member(info)
         qs = selectors.availabilities_filter(
-            viewer, show_availability=show_availability, one_time=one_time, is_repeating=is_repeating,
+            info.context.viewer, show_availability=show_availability, one_time=one_time, is_repeating=is_repeating,
             include_repeating=includeRepeating, day_of_week=day_of_week, start_date=startDate, end_date=endDate,
             is_org=is_org, provider_ids=provider_ids, user_id=user_id,
         )
-        return paginate(qs, info, sort=[SortKey("range_start", False), SortKey("start_time", False)],
+        return paginate(qs, info, sort=from_ordering(selectors.AVAILABILITY_ORDERING),
                         offset=offset, page_size=page_size, should_paginate=bool(should_paginate), after=after)
 
     @strawberry.field
     def availability(self, info: Info, id: strawberry.ID | None = None) -> AvailabilityType | None:
-        return selectors.availability_get(require_member(info), id)
+        return selectors.availability_get(info.context.viewer, id)
 
     @strawberry.field(description="An appointment; include_deleted also finds deleted ones (staff only).")
     def appointment(  # noqa: N802
         self, info: Info, id: strawberry.ID | None = None, include_deleted: bool | None = None
     ) -> AppointmentObjectType | None:
-        return selectors.appointment_get(require_viewer(info), id, include_deleted=bool(include_deleted))
+        return selectors.appointment_get(info.context.viewer, id, include_deleted=bool(include_deleted))
 
     @strawberry.field(description="Appointments; not paginated unless should_paginate is true.")
     def appointments(
@@ -157,11 +136,11 @@ class Query:
         page_size: int | None = None,
         after: str | None = None,
     ) -> list[AppointmentObjectType]:
-        viewer = require_viewer(info)
-        qs = selectors.appointments_filter(viewer, filter=filter, is_org=is_org, is_active=is_active,
+        qs = selectors.appointments_filter(info.context.viewer, filter=filter, is_org=is_org, is_active=is_active,
                                            with_all_statuses=with_all_statuses, user_id=user_id,
                                            provider_id=provider_id)
-        return paginate(qs, info, sort=_appointment_sort(order_by, filter), offset=offset, page_size=page_size,
+        return paginate(qs, info, sort=from_ordering(selectors.appointment_ordering(order_by, filter)), offset=offset,
+                        page_size=page_size,
                         should_paginate=bool(should_paginate), after=after)
 
     @strawberry.field
@@ -175,7 +154,7 @@ class Query:
         is_active: bool | None = None,
         with_all_statuses: bool | None = None,
     ) -> int:
-        return selectors.appointments_filter(require_viewer(info), filter=filter, is_org=is_org, is_active=is_active,
+        return selectors.appointments_filter(info.context.viewer, filter=filter, is_org=is_org, is_active=is_active,
                                              with_all_statuses=with_all_statuses, user_id=user_id,
                                              provider_id=provider_id).count()
 
@@ -198,7 +177,7 @@ class Query:
         repeat_times: int | None = None,
     ) -> list[AppointmentBookingWarningType]:
         warnings = booking_warnings.booking_warnings(
-            require_member(info), provider_id=provider_id, date=date, time=time, timezone=timezone,
+            info.context.viewer, provider_id=provider_id, date=date, time=time, timezone=timezone,
             appointment_type_id=appointment_type_id, length_in_minutes=length_in_minutes,
             attendee_ids=attendee_ids, additional_provider_ids=additional_provider_ids,
             recurring_appt_id=recurring_appt_id, current_appt_id=current_appt_id, is_repeating=is_repeating,

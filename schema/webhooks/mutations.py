@@ -1,16 +1,17 @@
-"""Webhook mutations: thin wrappers that parse input, call one service and build the payload."""
+"""Webhook mutations: build the service's typed input, call one service, return the payload."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry import UNSET
 
+from apps.core.inputs import build
 from schema.context import Info
-from schema.errors import FieldErrorType
-from schema.payloads import attempt, provided
-from schema.permissions import require_viewer
+from schema.payloads import payload_type, provided, run
 from schema.webhooks.types import SentWebhookType, WebhookType
 from webhooks import services
+from webhooks.inputs import WebhookInput
+from webhooks.models import Attempt
 
 
 @strawberry.input(name="WebhookEventInput")
@@ -54,84 +55,57 @@ class SendTestWebhookInput:
     event_type: str | None = UNSET
 
 
-@strawberry.type(name="createWebhookPayload")
-class CreateWebhookPayload:
-    webhook: WebhookType | None = None
-    messages: list[FieldErrorType] | None = None
-
-
-@strawberry.type(name="updateWebhookPayload")
-class UpdateWebhookPayload:
-    webhook: WebhookType | None = None
-    messages: list[FieldErrorType] | None = None
-
-
-@strawberry.type(name="deleteWebhookPayload")
-class DeleteWebhookPayload:
-    webhook: WebhookType | None = None
-    messages: list[FieldErrorType] | None = None
-
-
-@strawberry.type(name="expireWebhookSignaturePayload")
-class ExpireWebhookSignaturePayload:
-    webhook: WebhookType | None = None
-    messages: list[FieldErrorType] | None = None
-
-
-@strawberry.type(name="sendTestWebhookPayload")
-class SendTestWebhookPayload:
-    sent: bool | None = None
-    sent_webhook: SentWebhookType | None = None
-    messages: list[FieldErrorType] | None = None
-
-
-def _values(input: object) -> dict:
-    values = provided(input)
+def webhook_input(data: CreateWebhookInput | UpdateWebhookInput | None) -> WebhookInput:
+    values = provided(data)
     if values.get("webhook_events") is not None:
-        values["webhook_events"] = [e for e in values["webhook_events"] if e is not None]
-    return values
+        values["webhook_events"] = [e.event_type for e in values["webhook_events"] if e is not None]
+    return build(WebhookInput, values)
+
+
+def _id(data: object | None) -> object:
+    return provided(data).get("id")
+
+
+CreateWebhookPayload = payload_type("createWebhookPayload", webhook=WebhookType)
+UpdateWebhookPayload = payload_type("updateWebhookPayload", webhook=WebhookType)
+DeleteWebhookPayload = payload_type("deleteWebhookPayload", webhook=WebhookType)
+ExpireWebhookSignaturePayload = payload_type("expireWebhookSignaturePayload", webhook=WebhookType)
+SendTestWebhookPayload = payload_type("sendTestWebhookPayload", sent=bool, sent_webhook=SentWebhookType)
+
+
+def _sent(attempt: Attempt) -> dict[str, object]:
+    return {"sent": attempt.succeeded, "sent_webhook": attempt}
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Registers a webhook URL for one or more event types.")
     def createWebhook(self, info: Info, input: CreateWebhookInput | None = None) -> CreateWebhookPayload:  # noqa: N802
-        viewer = require_viewer(info)
-        webhook, messages = attempt(lambda: services.webhook_create(viewer, values=_values(input)))
-        return CreateWebhookPayload(webhook=webhook, messages=messages)
+        return run(CreateWebhookPayload, lambda: services.webhook_create(
+            info.context.viewer, data=webhook_input(input)), "webhook")
 
     @strawberry.mutation(description="Changes a webhook's URL, event types, enabled and retry flags.")
     def updateWebhook(self, info: Info, input: UpdateWebhookInput | None = None) -> UpdateWebhookPayload:  # noqa: N802
-        viewer = require_viewer(info)
-        values = _values(input)
-        webhook, messages = attempt(lambda: services.webhook_update(viewer, webhook_id=values.pop("id", None),
-                                                                    values=values))
-        return UpdateWebhookPayload(webhook=webhook, messages=messages)
+        return run(UpdateWebhookPayload, lambda: services.webhook_update(
+            info.context.viewer, webhook_id=_id(input), data=webhook_input(input)), "webhook")
 
     @strawberry.mutation(description="Deletes a webhook; its delivery log stays readable.")
     def deleteWebhook(self, info: Info, input: DeleteWebhookInput | None = None) -> DeleteWebhookPayload:  # noqa: N802
-        viewer = require_viewer(info)
-        webhook, messages = attempt(lambda: services.webhook_delete(viewer, webhook_id=provided(input).get("id")))
-        return DeleteWebhookPayload(webhook=webhook, messages=messages)
+        return run(DeleteWebhookPayload, lambda: services.webhook_delete(info.context.viewer, webhook_id=_id(input)),
+                   "webhook")
 
     @strawberry.mutation(description="Rotates the signing secret (the old one signs webhook-signature for a "
                                      "grace period).")
     def expireWebhookSignature(  # noqa: N802
         self, info: Info, input: ExpireWebhookSignatureInput | None = None
     ) -> ExpireWebhookSignaturePayload:
-        viewer = require_viewer(info)
-        webhook, messages = attempt(
-            lambda: services.webhook_expire_signature(viewer, webhook_id=provided(input).get("id")))
-        return ExpireWebhookSignaturePayload(webhook=webhook, messages=messages)
+        return run(ExpireWebhookSignaturePayload, lambda: services.webhook_expire_signature(
+            info.context.viewer, webhook_id=_id(input)), "webhook")
 
     @strawberry.mutation(description="Sends a signed sample event to the webhook's URL now.")
     def sendTestWebhook(  # noqa: N802
         self, info: Info, input: SendTestWebhookInput | None = None
     ) -> SendTestWebhookPayload:
-        viewer = require_viewer(info)
-        values = provided(input)
-        sent, messages = attempt(lambda: services.webhook_send_test(
-            viewer, webhook_id=values.get("id"), event_type=values.get("event_type")))
-        if sent is None:
-            return SendTestWebhookPayload(sent=False, messages=messages)
-        return SendTestWebhookPayload(sent=sent.succeeded, sent_webhook=sent, messages=[])
+        return run(SendTestWebhookPayload, lambda: _sent(services.webhook_send_test(
+            info.context.viewer, webhook_id=_id(input), event_type=provided(input).get("event_type"))),
+            failed={"sent": False})

@@ -1,39 +1,13 @@
-from __future__ import annotations
+"""Webhook queries: thin resolvers over ``webhooks.selectors``."""
 
-import datetime as dt
+from __future__ import annotations
 
 import strawberry
 
-from apps.core.errors import ValidationFailed
-from apps.core.timefmt import TimeFormatError, parse_datetime
 from schema.context import Info
-from schema.pagination import SortKey, by_id, paginate
-from schema.permissions import require_member
+from schema.pagination import from_ordering, paginate
 from schema.webhooks.types import SentWebhookType, WebhookType
 from webhooks import selectors
-
-SENT_SORTS: dict[str, list[SortKey]] = {
-    "created_at_desc": [SortKey("created_at", True)],
-    "created_at_asc": [SortKey("created_at", False)],
-}
-
-
-def _time(name: str, value: str | None) -> dt.datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        return parse_datetime(value)
-    except TimeFormatError as error:
-        raise ValidationFailed(name, f"'{name}': {error}") from error
-
-
-def _sent_filter(info: Info, *, keywords, resource_id, resource_type, failed, sent_after, sent_before, webhook_id):
-    viewer = require_member(info)
-    return selectors.sent_webhooks_filter(
-        viewer, keywords=keywords, resource_id=resource_id, resource_type=resource_type, failed=failed,
-        sent_after=_time("sent_after", sent_after), sent_before=_time("sent_before", sent_before),
-        webhook_id=webhook_id,
-    )
 
 
 @strawberry.type
@@ -43,17 +17,17 @@ class Query:
         self, info: Info, offset: int | None = None, page_size: int | None = None,
         should_paginate: bool | None = True, after: str | None = None,
     ) -> list[WebhookType]:
-        viewer = require_member(info)
-        return paginate(selectors.webhooks_visible(viewer), info, sort=by_id(), offset=offset,
-                        page_size=page_size, should_paginate=should_paginate, after=after)
+        return paginate(selectors.webhooks_visible(info.context.viewer), info,
+                        sort=from_ordering(selectors.WEBHOOK_ORDERING), offset=offset, page_size=page_size,
+                        should_paginate=should_paginate, after=after)
 
     @strawberry.field(description="Number of the organization's webhooks.")
     def webhooksCount(self, info: Info) -> int:  # noqa: N802
-        return selectors.webhooks_visible(require_member(info)).count()
+        return selectors.webhooks_visible(info.context.viewer).count()
 
     @strawberry.field(description="One webhook by id.")
     def webhook(self, info: Info, id: strawberry.ID | None = None) -> WebhookType | None:
-        return selectors.webhook_get(require_member(info), id)
+        return selectors.webhook_get(info.context.viewer, id)
 
     @strawberry.field(description="The delivery log: every try of every webhook, newest first.")
     def sentWebhooks(  # noqa: N802
@@ -63,13 +37,11 @@ class Query:
         offset: int | None = None, page_size: int | None = None, should_paginate: bool | None = True,
         after: str | None = None,
     ) -> list[SentWebhookType]:
-        key = (order_by or sort_by or "created_at_desc").strip().lower()
-        if key not in SENT_SORTS:
-            raise ValidationFailed("order_by", f"'order_by' must be one of: {', '.join(sorted(SENT_SORTS))}.")
-        qs = _sent_filter(info, keywords=keywords, resource_id=resource_id, resource_type=resource_type, failed=failed,
-                          sent_after=sent_after, sent_before=sent_before, webhook_id=webhook_id)
-        return paginate(qs, info, sort=SENT_SORTS[key], offset=offset, page_size=page_size,
-                        should_paginate=should_paginate, after=after)
+        qs = selectors.sent_webhooks_filter(
+            info.context.viewer, keywords=keywords, resource_id=resource_id, resource_type=resource_type,
+            failed=failed, sent_after=sent_after, sent_before=sent_before, webhook_id=webhook_id)
+        return paginate(qs, info, sort=from_ordering(selectors.sent_ordering(order_by, sort_by)), offset=offset,
+                        page_size=page_size, should_paginate=should_paginate, after=after)
 
     @strawberry.field(description="Number of entries in the delivery log matching the filters.")
     def sentWebhooksCount(  # noqa: N802
@@ -77,10 +49,10 @@ class Query:
         sent_before: str | None = None, resource_id: strawberry.ID | None = None, resource_type: str | None = None,
         failed: bool | None = None, webhook_id: strawberry.ID | None = None,
     ) -> int:
-        return _sent_filter(info, keywords=keywords, resource_id=resource_id, resource_type=resource_type,
-                            failed=failed, sent_after=sent_after, sent_before=sent_before,
-                            webhook_id=webhook_id).count()
+        return selectors.sent_webhooks_filter(
+            info.context.viewer, keywords=keywords, resource_id=resource_id, resource_type=resource_type,
+            failed=failed, sent_after=sent_after, sent_before=sent_before, webhook_id=webhook_id).count()
 
     @strawberry.field(description="The organization's Ed25519 public key (whpk_...) for v1a webhook signatures.")
     def webhookSigningPublicKey(self, info: Info) -> str | None:  # noqa: N802
-        return selectors.public_key(require_member(info))
+        return selectors.public_key(info.context.viewer)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from apps.core.crypto import decrypt
+from apps.events.models import Event
 from tests import factories
 from tests.conftest import data_of, error_codes
 from tests.webhooks.conftest import CREATE, create_webhook
-from webhooks.models import Webhook, WebhookEvent
+from webhooks.models import Attempt, Delivery, Webhook, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +24,16 @@ UPDATE = """
 mutation($input: updateWebhookInput) {
   updateWebhook(input: $input) {
     webhook { id url is_enabled should_retry webhook_events { event_type } }
-    messages { field message }
+    messages { field message code }
   }
 }"""
 DELETE = """
-mutation($input: deleteWebhookInput) { deleteWebhook(input: $input) { webhook { id } messages { field message } } }"""
+mutation($input: deleteWebhookInput) {
+  deleteWebhook(input: $input) { webhook { id } messages { field message code } }
+}"""
 EXPIRE = """
 mutation($input: expireWebhookSignatureInput) {
-  expireWebhookSignature(input: $input) { webhook { id signature_secret } messages { field message } }
+  expireWebhookSignature(input: $input) { webhook { id signature_secret } messages { field message code } }
 }"""
 
 
@@ -141,13 +144,50 @@ def test_update_changes_url_flags_and_event_set(gql, dev_key, loopback_allowed):
 
 def test_another_organizations_webhook_looks_missing(gql, dev_key, other_world, loopback_allowed):
     theirs = create_webhook(gql, factories.api_key(other_world.owner), "http://127.0.0.1:9/x", ["patient.created"])
-    for query, name in ((UPDATE, "updateWebhook"), (DELETE, "deleteWebhook"), (EXPIRE, "expireWebhookSignature")):
-        result = gql(query, {"input": {"id": theirs["id"]}}, key=dev_key)
-        assert error_codes(result) == ["NOT_FOUND"], name
+    # Mutations answer in the payload (see the NOT_FOUND table below); the query answers null + NOT_FOUND.
     result = gql("query($id: ID) { webhook(id: $id) { id } }", {"id": theirs["id"]}, key=dev_key)
     assert error_codes(result) == ["NOT_FOUND"]
+    assert result["data"] == {"webhook": None}
     assert data_of(gql(WEBHOOKS, key=dev_key))["webhooks"] == []
     assert Webhook.objects.get(pk=theirs["id"]).is_enabled
+
+
+SEND_TEST = """
+mutation($input: sendTestWebhookInput) {
+  sendTestWebhook(input: $input) { sent sent_webhook { id } messages { field message code } }
+}"""
+NOT_FOUND_CASES = [
+    ("updateWebhook", UPDATE, {"url": "http://127.0.0.1:9/hacked", "is_enabled": False}),
+    ("deleteWebhook", DELETE, {}),
+    ("expireWebhookSignature", EXPIRE, {}),
+    ("sendTestWebhook", SEND_TEST, {"event_type": "patient.created"}),
+]
+
+
+def _webhook_rows() -> dict[str, object]:
+    return {
+        "webhooks": sorted(Webhook.objects.values_list("pk", "url", "is_enabled", "should_retry", "deleted_at",
+                                                       "secret_encrypted", "previous_secret_encrypted")),
+        "events": sorted(WebhookEvent.objects.values_list("webhook_id", "event_type")),
+        "deliveries": Delivery.objects.count(),
+        "attempts": Attempt.objects.count(),
+        "domain_events": Event.objects.count(),
+    }
+
+
+@pytest.mark.parametrize(("name", "operation", "extra"), NOT_FOUND_CASES, ids=[c[0] for c in NOT_FOUND_CASES])
+def test_missing_and_foreign_webhook_ids_are_not_found_messages(gql, dev_key, other_world, loopback_allowed,
+                                                                name, operation, extra):
+    create_webhook(gql, dev_key, "http://127.0.0.1:9/ours", ["patient.created"])
+    theirs = create_webhook(gql, factories.api_key(other_world.owner), "http://127.0.0.1:9/x", ["patient.created"])
+    before = _webhook_rows()
+    for target in (theirs["id"], "999999"):
+        payload = data_of(gql(operation, {"input": {"id": target, **extra}}, key=dev_key))[name]
+        assert payload["messages"] == [{"field": "id", "message": "Webhook not found.", "code": "NOT_FOUND"}], target
+        assert payload.get("webhook") is None and payload.get("sent_webhook") is None
+        if name == "sendTestWebhook":
+            assert payload["sent"] is False
+    assert _webhook_rows() == before
 
 
 def test_delete_is_soft_and_hides_the_webhook(gql, dev_key, loopback_allowed):
@@ -182,3 +222,15 @@ def test_webhooks_list_paginates_with_cursors_and_constant_queries(gql, dev_key,
     _, large = count_queries(lambda: gql(WEBHOOKS, {"page_size": 12}, key=dev_key))
     assert small == large
     assert WebhookEvent.objects.count() == 24
+
+
+@pytest.mark.parametrize(("query", "argument"), [
+    ('{ sentWebhooks(sort_by: "loudest") { id } }', "sort_by"),
+    ('{ sentWebhooks(order_by: "loudest") { id } }', "order_by"),
+    ('{ sentWebhooksCount(sent_after: "yesterday-ish") }', "sent_after"),
+    ('{ sentWebhooks(sent_after: "2030-01-01", sent_before: "later") { id } }', "sent_before"),
+])
+def test_log_argument_errors_name_the_argument(gql, dev_key, query, argument):
+    result = gql(query, key=dev_key)
+    assert error_codes(result) == ["BAD_USER_INPUT"], result
+    assert [m["field"] for m in result["errors"][0]["extensions"]["messages"]] == [argument]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.webhooks.conftest import create_webhook, update_client
 from webhooks import retry, worker
+from webhooks.inputs import WebhookInput
 from webhooks.models import Attempt, Delivery, Webhook, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +224,7 @@ def test_concurrent_workers_on_postgresql_send_each_delivery_once(receiver, sett
     settings.WEBHOOK_ALLOW_HTTP = True
     world = factories.world("Concurrent", patients=1)
     viewer = __import__("apps.accounts.viewer", fromlist=["Viewer"]).Viewer(user=world.owner)
-    services.webhook_create(viewer, values={"url": receiver.url("/c"), "event_type": "patient.updated"})
+    services.webhook_create(viewer, data=WebhookInput(url=receiver.url("/c"), event_type="patient.updated"))
     from django.db import transaction
 
     with transaction.atomic():
@@ -271,8 +272,8 @@ def test_a_worker_process_killed_mid_delivery_leaves_it_to_another_worker(receiv
     settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
     settings.WEBHOOK_ALLOW_HTTP = True
     world = factories.world("Killed worker", patients=1)
-    services.webhook_create(Viewer(user=world.owner), values={"url": receiver.url("/k"),
-                                                              "event_type": "patient.updated"})
+    services.webhook_create(Viewer(user=world.owner), data=WebhookInput(url=receiver.url("/k"),
+                                                                        event_type="patient.updated"))
     with transaction.atomic():
         emit("patient.updated", world.patients[0], organization_id=world.org.pk, changed_fields=["first_name"])
     first_request = threading.Event()

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from django.db import transaction
 
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id, visible_patients
-from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, ErrorCode, Forbidden, ValidationFailed
+from apps.accounts.viewer import MEMBER, Viewer
+from apps.core.errors import Collector, ErrorCode, ValidationFailed
+from apps.core.inputs import sent
 from apps.core.timefmt import now
 from apps.events.bus import emit
 from apps.scheduling import notifications
 from apps.scheduling.calendars import load_calendars, provider_zone
+from apps.scheduling.inputs import AppointmentInput
 from apps.scheduling.models import (
     CANCELLED,
     CONTACT_TYPES,
@@ -35,7 +35,6 @@ from apps.scheduling.services.common import (
     datetime_or_error,
     id_list,
     org_provider,
-    require_member,
     zone_or_error,
 )
 from apps.scheduling.slots import is_bookable
@@ -64,16 +63,16 @@ def contact_type_for(errors: Collector, appt_type: AppointmentType | None, value
     return None
 
 
-def start_from(errors: Collector, values: Mapping[str, Any], zone, *, required: bool) -> dt.datetime | None:
+def start_from(errors: Collector, data: AppointmentInput, zone, *, required: bool) -> dt.datetime | None:
     """``datetime`` wins over ``date`` + ``time`` (documented), read in ``zone`` when it has no offset."""
-    if values.get("datetime") not in (None, ""):
-        return datetime_or_error(errors, "datetime", values["datetime"], zone)
-    if values.get("date") not in (None, ""):
-        text = str(values["date"]).strip()
-        if values.get("time") in (None, "") and len(text) > 12:
+    if sent(data.datetime) not in (None, ""):
+        return datetime_or_error(errors, "datetime", data.datetime, zone)
+    if sent(data.date) not in (None, ""):
+        text = str(data.date).strip()
+        if sent(data.time) in (None, "") and len(text) > 12:
             return datetime_or_error(errors, "date", text, zone)
         day = date_or_error(errors, "date", text)
-        clock = clock_or_error(errors, "time", values.get("time"), required=True)
+        clock = clock_or_error(errors, "time", sent(data.time), required=True)
         if day is None or clock is None:
             return None
         return dt.datetime.combine(day, clock).replace(tzinfo=zone).astimezone(dt.UTC)
@@ -91,7 +90,7 @@ def _type_for(viewer: Viewer, errors: Collector, value: object, *, required: boo
     appt_type = AppointmentType.objects.filter(organization_id=viewer.organization_id, pk=pk,
                                                deleted_at__isnull=True).first() if pk else None
     if appt_type is None:
-        errors.add("appointment_type_id", "Appointment type not found")
+        errors.add("appointment_type_id", "Appointment type not found", ErrorCode.NOT_FOUND)
     return appt_type
 
 
@@ -102,7 +101,7 @@ def _clients(viewer: Viewer, errors: Collector, field: str, value: object) -> li
         return []
     found = list(visible_patients(viewer).filter(pk__in=ids).order_by("id"))
     if len(found) != len(set(ids)):
-        errors.add(field, "Client not found")
+        errors.add(field, "Client not found", ErrorCode.NOT_FOUND)
     return found
 
 
@@ -167,37 +166,37 @@ def insert_appointment(
 
 
 @transaction.atomic
-def appointment_create(viewer: Viewer, *, values: Mapping[str, Any]) -> Appointment:
+def appointment_create(viewer: Viewer, *, data: AppointmentInput) -> Appointment:
     """``createAppointment`` (staff). Availability is not enforced, as documented."""
-    require_member(viewer)
+    viewer.require(MEMBER)
     errors = Collector()
-    provider = org_provider(viewer, errors, "other_party_id", values.get("other_party_id"))
-    appt_type = _type_for(viewer, errors, values.get("appointment_type_id"), required=True)
-    contact_type = contact_type_for(errors, appt_type, values.get("contact_type"), required=True)
-    zone = zone_or_error(errors, "timezone", values.get("timezone"),
+    provider = org_provider(viewer, errors, "other_party_id", sent(data.other_party_id))
+    appt_type = _type_for(viewer, errors, sent(data.appointment_type_id), required=True)
+    contact_type = contact_type_for(errors, appt_type, sent(data.contact_type), required=True)
+    zone = zone_or_error(errors, "timezone", sent(data.timezone),
                          provider_zone(provider).key if provider else "UTC")
-    start = start_from(errors, values, zone, required=True) if zone else None
+    start = start_from(errors, data, zone, required=True) if zone else None
     clients: list[User] = []
-    if values.get("user_id") not in (None, ""):
-        clients = _clients(viewer, errors, "user_id", values["user_id"])
-        if values.get("attendee_ids") not in (None, ""):
+    if sent(data.user_id) not in (None, ""):
+        clients = _clients(viewer, errors, "user_id", data.user_id)
+        if sent(data.attendee_ids) not in (None, ""):
             errors.add("attendee_ids", "send user_id for a 1:1 appointment or attendee_ids for a group, not both")
-    elif values.get("attendee_ids") not in (None, ""):
-        clients = _clients(viewer, errors, "attendee_ids", values["attendee_ids"])
-    extra = _providers(viewer, errors, values.get("providers"), provider)
-    pm_status = _pm_status(errors, values.get("pm_status"))
+    elif sent(data.attendee_ids) not in (None, ""):
+        clients = _clients(viewer, errors, "attendee_ids", data.attendee_ids)
+    extra = _providers(viewer, errors, sent(data.providers), provider)
+    pm_status = _pm_status(errors, sent(data.pm_status))
     recurring_times = None
-    if values.get("is_repeating"):
-        recurring_times = values.get("repeat_times")
+    if data.is_repeating:
+        recurring_times = sent(data.repeat_times)
         if not recurring_times or not 2 <= recurring_times <= MAX_REPEAT_TIMES:
             errors.add("repeat_times", f"must be between 2 and {MAX_REPEAT_TIMES} for a recurring appointment")
-        if (values.get("repeat_interval") or "").strip() not in RecurringAppointment.INTERVALS:
+        if (sent(data.repeat_interval) or "").strip() not in RecurringAppointment.INTERVALS:
             errors.add("repeat_interval", f"must be one of: {', '.join(RecurringAppointment.INTERVALS)}")
     errors.raise_if_any()
     starts = [start]
     recurring = None
     if recurring_times:
-        interval = values["repeat_interval"].strip()
+        interval = data.repeat_interval.strip()
         starts = occurrences(start, zone, is_repeating=True, repeat_interval=interval, repeat_times=recurring_times)
         recurring = RecurringAppointment.objects.create(organization_id=viewer.organization_id,
                                                         repeat_interval=interval, repeat_times=recurring_times)
@@ -206,7 +205,7 @@ def appointment_create(viewer: Viewer, *, values: Mapping[str, Any]) -> Appointm
             organization_id=viewer.organization_id, provider=provider, appt_type=appt_type, start=s,
             length=appt_type.length, clients=clients, extra_providers=extra, contact_type=contact_type,
             timezone=zone.key, actor=viewer.user, recurring=recurring,
-            location=(values.get("location") or "").strip()[:255], notes=(values.get("notes") or "")[:10000],
+            location=(sent(data.location) or "").strip()[:255], notes=(sent(data.notes) or "")[:10000],
             pm_status=pm_status or "",
         )
         for s in starts
@@ -237,34 +236,35 @@ def _lock(appointment_id: int) -> Appointment:
 
 
 @transaction.atomic
-def appointment_update(viewer: Viewer, *, appointment_id: object, values: Mapping[str, Any]) -> Appointment:
+def appointment_update(viewer: Viewer, *, appointment_id: object, data: AppointmentInput) -> Appointment:
+    """Staff change any field; a patient reschedules (``client_updating``) into an open slot."""
+    viewer.require()
     if appointment_id in (None, ""):
         raise ValidationFailed("id", "id is required")
     if viewer.is_patient:
-        if not values.get("client_updating"):
+        if not data.client_updating:
             raise ValidationFailed("client_updating", "Patients reschedule with client_updating: true")
-        return _client_reschedule(viewer, appointment_id, values)
-    require_member(viewer)
+        return _client_reschedule(viewer, appointment_id, data)
+    viewer.require(MEMBER)
     appointment = _lock(appointment_get(viewer, appointment_id).pk)
     errors = Collector()
     changed: list[str] = []
     appt_type = appointment.appointment_type
-    if values.get("appointment_type_id") not in (None, ""):
-        appt_type = _type_for(viewer, errors, values["appointment_type_id"], required=True)
+    if sent(data.appointment_type_id) not in (None, ""):
+        appt_type = _type_for(viewer, errors, data.appointment_type_id, required=True)
     provider = appointment.provider
-    if values.get("other_party_id") not in (None, ""):
-        provider = org_provider(viewer, errors, "other_party_id", values["other_party_id"])
-    contact_type = contact_type_for(errors, appt_type, values.get("contact_type"), required=False)
-    zone = zone_or_error(errors, "timezone", values.get("timezone"), appointment.timezone or "UTC")
-    start = start_from(errors, values, zone, required=False) if zone else None
-    pm_status = _pm_status(errors, values.get("pm_status"))
+    if sent(data.other_party_id) not in (None, ""):
+        provider = org_provider(viewer, errors, "other_party_id", data.other_party_id)
+    contact_type = contact_type_for(errors, appt_type, sent(data.contact_type), required=False)
+    zone = zone_or_error(errors, "timezone", sent(data.timezone), appointment.timezone or "UTC")
+    start = start_from(errors, data, zone, required=False) if zone else None
+    pm_status = _pm_status(errors, sent(data.pm_status))
     clients = None
-    if values.get("user_id") not in (None, ""):
-        clients = _clients(viewer, errors, "user_id", values["user_id"])
-    elif values.get("attendee_ids") is not None:
-        clients = _clients(viewer, errors, "attendee_ids", values["attendee_ids"])
-    extra = _providers(viewer, errors, values["providers"], provider) if values.get("providers") is not None \
-        else None
+    if sent(data.user_id) not in (None, ""):
+        clients = _clients(viewer, errors, "user_id", data.user_id)
+    elif sent(data.attendee_ids) is not None:
+        clients = _clients(viewer, errors, "attendee_ids", data.attendee_ids)
+    extra = _providers(viewer, errors, data.providers, provider) if sent(data.providers) is not None else None
     errors.raise_if_any()
     if appt_type is not None and appt_type.pk != appointment.appointment_type_id:
         appointment.appointment_type = appt_type
@@ -284,8 +284,9 @@ def appointment_update(viewer: Viewer, *, appointment_id: object, values: Mappin
         appointment.pm_status = pm_status
         changed.append("pm_status")
     for name in ("location", "notes"):
-        if values.get(name) is not None and values[name] != getattr(appointment, name):
-            setattr(appointment, name, values[name][:255] if name == "location" else values[name][:10000])
+        value = sent(getattr(data, name))
+        if value is not None and value != getattr(appointment, name):
+            setattr(appointment, name, value[:255] if name == "location" else value[:10000])
             changed.append(name)
     if clients is not None:
         _set_clients(appointment, clients)
@@ -308,7 +309,7 @@ def _provider_setting(appointment: Appointment) -> AppointmentSetting | None:
     return AppointmentSetting.objects.filter(provider_id=appointment.provider_id).first()
 
 
-def _client_reschedule(viewer: Viewer, appointment_id: object, values: Mapping[str, Any]) -> Appointment:
+def _client_reschedule(viewer: Viewer, appointment_id: object, data: AppointmentInput) -> Appointment:
     """A patient moves their appointment into an open slot, under the provider's rules.
 
     Races like checkout: the provider row is locked, then the slot is re-checked.
@@ -325,9 +326,9 @@ def _client_reschedule(viewer: Viewer, appointment_id: object, values: Mapping[s
     if setting and appointment.start - moment < dt.timedelta(hours=setting.minimum_advance_reschedule_time):
         raise ValidationFailed("id", setting.cant_reschedule_message)
     errors = Collector()
-    zone = zone_or_error(errors, "timezone", values.get("timezone"),
+    zone = zone_or_error(errors, "timezone", sent(data.timezone),
                          viewer.user.timezone or appointment.timezone or "UTC")
-    start = start_from(errors, values, zone, required=True) if zone else None
+    start = start_from(errors, data, zone, required=True) if zone else None
     errors.raise_if_any()
     provider = User.objects.select_for_update().get(pk=appointment.provider_id)
     appointment = _lock(appointment.pk)
@@ -336,7 +337,7 @@ def _client_reschedule(viewer: Viewer, appointment_id: object, values: Mapping[s
     calendars = load_calendars([provider], range_start=start, range_end=start + dt.timedelta(minutes=1),
                                appointment_type=appt_type, exclude_appointment_id=appointment.pk)
     if not is_bookable(calendars[0], start=start, length_minutes=appointment.length, now=moment):
-        raise slot_unavailable("datetime" if values.get("datetime") not in (None, "") else "date")
+        raise slot_unavailable("datetime" if sent(data.datetime) not in (None, "") else "date")
     length = appointment.end - appointment.start
     appointment.start, appointment.end = start, start + length
     appointment.save()
@@ -350,10 +351,9 @@ def _client_reschedule(viewer: Viewer, appointment_id: object, values: Mapping[s
 def appointment_delete(viewer: Viewer, *, appointment_id: object, delete_recurring: bool | None = None
                        ) -> Appointment:
     """Staff soft-delete; a patient's delete cancels (the appointment stays visible)."""
+    viewer.require()
     if appointment_id in (None, ""):
         raise ValidationFailed("id", "id is required")
-    if not viewer.is_authenticated:
-        raise Forbidden()
     appointment = _lock(appointment_get(viewer, appointment_id).pk)
     targets = [appointment]
     if delete_recurring and appointment.recurring_appointment_id:
@@ -378,7 +378,7 @@ def appointment_delete(viewer: Viewer, *, appointment_id: object, delete_recurri
                      changed_fields=["pm_status"])
                 notifications.cancel_pending(item)
         return appointment
-    require_member(viewer)
+    viewer.require(MEMBER)
     moment = now()
     for item in targets:
         item.deleted_at = moment

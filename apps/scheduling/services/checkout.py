@@ -9,6 +9,10 @@ rest get ``SLOT_UNAVAILABLE`` in ``messages`` and write nothing.
 Payment and packages plug in through ``register_checkout_step``: each step runs in
 the booking transaction after the appointment exists and may raise
 ``ValidationFailed`` to roll the whole booking back.
+
+Unauthenticated checkouts create patients, so each client address has a budget per
+minute (``RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE``); over it the call is refused with a
+top-level ``RATE_LIMITED`` error before anything is read.
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from apps.accounts.models import User
 from apps.accounts.validation import clean_email, clean_text
 from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.core import ratelimit
+from apps.core.errors import Collector, Forbidden, NotFound
+from apps.core.inputs import given, sent
 from apps.core.timefmt import now
 from apps.events.bus import emit
 from apps.scheduling.calendars import load_calendars, provider_zone
+from apps.scheduling.inputs import CheckoutInput
 from apps.scheduling.models import Appointment, AppointmentType
 from apps.scheduling.selectors import bookable_type, public_provider
 from apps.scheduling.services.appointments import (
@@ -39,7 +47,7 @@ from apps.scheduling.services.appointments import (
 from apps.scheduling.services.common import datetime_or_error, zone_or_error
 from apps.scheduling.slots import is_bookable
 
-CheckoutStep = Callable[[Viewer, Appointment, Mapping[str, Any]], None]
+CheckoutStep = Callable[[Viewer, Appointment, CheckoutInput], None]
 _steps: list[CheckoutStep] = []
 
 
@@ -83,26 +91,30 @@ def _client(viewer: Viewer, provider: User, values: Mapping[str, Any]) -> User:
 
 
 @transaction.atomic
-def complete_checkout(viewer: Viewer, *, values: Mapping[str, Any]) -> Appointment:
-    if viewer.is_authenticated and not viewer.is_patient:
+def complete_checkout(viewer: Viewer, *, data: CheckoutInput) -> Appointment:
+    if not viewer.is_authenticated:
+        ratelimit.enforce("public_checkout", data.client_address,
+                          limit=settings.RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE, window_seconds=60,
+                          message="Too many bookings from this address; try again shortly.")
+    elif not viewer.is_patient:
         raise Forbidden("Providers and staff book with createAppointment.")
     errors = Collector()
-    if values.get("provider_id") in (None, ""):
+    if sent(data.provider_id) in (None, ""):
         errors.add("provider_id", "Provider can't be blank")
-    if values.get("appointment_type_id") in (None, ""):
+    if sent(data.appointment_type_id) in (None, ""):
         errors.add("appointment_type_id", "Appointment type can't be blank")
     errors.raise_if_any()
-    provider = _or_field(lambda: public_provider(viewer, values["provider_id"]), "provider_id", "Provider not found")
-    appt_type: AppointmentType = _or_field(lambda: bookable_type(viewer, values["appointment_type_id"], provider),
-                                           "appointment_type_id", "Appointment type not found")
-    contact_type = contact_type_for(errors, appt_type, values.get("contact_type"), required=True)
+    provider = _or_not_found(lambda: public_provider(viewer, data.provider_id), "provider_id", "Provider not found")
+    appt_type: AppointmentType = _or_not_found(lambda: bookable_type(viewer, data.appointment_type_id, provider),
+                                               "appointment_type_id", "Appointment type not found")
+    contact_type = contact_type_for(errors, appt_type, sent(data.contact_type), required=True)
     default_zone = (viewer.user.timezone if viewer.is_patient else "") or provider_zone(provider).key
-    zone = zone_or_error(errors, "timezone", values.get("timezone"), default_zone)
+    zone = zone_or_error(errors, "timezone", sent(data.timezone), default_zone)
     start = None
-    if values.get("date") in (None, ""):
+    if sent(data.date) in (None, ""):
         errors.add("date", "date is required (a slot's date from availableSlotsForRange)")
     elif zone:
-        start = datetime_or_error(errors, "date", values["date"], zone)
+        start = datetime_or_error(errors, "date", data.date, zone)
     errors.raise_if_any()
     # The lock that serializes bookings for this provider (see module docstring).
     User.objects.select_for_update().filter(pk=provider.pk).first()
@@ -110,22 +122,22 @@ def complete_checkout(viewer: Viewer, *, values: Mapping[str, Any]) -> Appointme
                                appointment_type=appt_type)
     if not is_bookable(calendars[0], start=start, length_minutes=appt_type.length, now=now()):
         raise slot_unavailable()
-    client = _client(viewer, provider, values)
+    client = _client(viewer, provider, given(data))
     appointment = insert_appointment(
         organization_id=provider.organization_id, provider=provider, appt_type=appt_type, start=start,
         length=appt_type.length, clients=[client], extra_providers=[], contact_type=contact_type,
         timezone=zone.key, actor=client, booked_by_client=True,
-        notes=(values.get("notes") or "")[:10000],
+        notes=(sent(data.notes) or "")[:10000],
     )
     _join_booking_group(appt_type, [client], client.pk)
     for step in _steps:
-        step(viewer, appointment, values)
+        step(viewer, appointment, data)
     return appointment
 
 
-def _or_field(load: Callable[[], Any], field: str, message: str) -> Any:
-    """Lookups answer "not found" as a payload message here (a mutation has ``messages``)."""
+def _or_not_found(load: Callable[[], Any], field: str, message: str) -> Any:
+    """The lookup, reported on the checkout's own input field with the checkout's wording."""
     try:
         return load()
     except NotFound as error:
-        raise ValidationFailed(field, message) from error
+        raise NotFound(field, message) from error

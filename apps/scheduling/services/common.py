@@ -7,15 +7,10 @@ import datetime as dt
 from apps.accounts.models import User
 from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, Forbidden
+from apps.core.errors import Collector, ErrorCode
 from apps.core.timefmt import TimeFormatError, get_zone, parse_clock, parse_date, parse_datetime
 from apps.scheduling.limits import MAX_IDS, YEAR_MESSAGE, in_years
 from apps.scheduling.selectors import active_providers
-
-
-def require_member(viewer: Viewer) -> None:
-    if not viewer.is_member:
-        raise Forbidden("Only providers and staff members can do this.")
 
 
 def int_in_range(errors: Collector, field: str, value: object, low: int, high: int) -> int | None:
@@ -91,7 +86,7 @@ def org_provider(viewer: Viewer, errors: Collector, field: str, value: object) -
     pk = parse_id(value)
     provider = active_providers().filter(organization_id=viewer.organization_id, pk=pk).first() if pk else None
     if provider is None:
-        errors.add(field, "Provider not found")
+        errors.add(field, "Provider not found", ErrorCode.NOT_FOUND)
     return provider
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from apps.accounts.viewer import Viewer
+from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.crypto import random_token, token_hash
 from apps.core.errors import Collector
 from apps.core.timefmt import now
 from apps.scheduling.models import CalendarFeed
-from apps.scheduling.services.common import org_provider, require_member
+from apps.scheduling.services.common import org_provider
 
 TOKEN_PREFIX = "cal_"
 
@@ -17,7 +17,7 @@ TOKEN_PREFIX = "cal_"
 @transaction.atomic
 def calendar_feed_create(viewer: Viewer, *, provider_id: object = None) -> tuple[CalendarFeed, str]:
     """A new feed for the provider (the caller by default); the token is returned once."""
-    require_member(viewer)
+    viewer.require(MEMBER)
     errors = Collector()
     provider = org_provider(viewer, errors, "provider_id", provider_id)
     errors.raise_if_any()
@@ -30,7 +30,7 @@ def calendar_feed_create(viewer: Viewer, *, provider_id: object = None) -> tuple
 @transaction.atomic
 def calendar_feeds_revoke(viewer: Viewer, *, provider_id: object = None) -> int:
     """Revokes every live feed of the provider; old URLs stop working at once."""
-    require_member(viewer)
+    viewer.require(MEMBER)
     errors = Collector()
     provider = org_provider(viewer, errors, "provider_id", provider_id)
     errors.raise_if_any()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -10,12 +9,14 @@ from django.db import transaction
 from apps.accounts.models import UserGroup
 from apps.accounts.selectors import parse_id
 from apps.accounts.validation import clean_text
-from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, ValidationFailed
+from apps.accounts.viewer import MEMBER, Viewer
+from apps.core.errors import Collector, ErrorCode, ValidationFailed
+from apps.core.inputs import UNSET, is_set, sent
 from apps.core.timefmt import now
+from apps.scheduling.inputs import AppointmentTypeInput, SettingInput
 from apps.scheduling.models import CONTACT_TYPES, AppointmentSetting, AppointmentType
 from apps.scheduling.selectors import appointment_setting_get, appointment_type_get, member_provider
-from apps.scheduling.services.common import int_in_range, require_member
+from apps.scheduling.services.common import int_in_range
 
 TYPE_FLAGS = ("is_group", "clients_can_book", "bookable_without_group", "specific_groups", "is_waitlist_enabled")
 SETTING_FLAGS = (
@@ -34,23 +35,24 @@ SETTING_TEXTS = ("cant_cancel_message", "cant_reschedule_message")
 MAX_REMINDERS = 5
 
 
-def clean_setting_values(errors: Collector, values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def clean_setting_values(errors: Collector, data: SettingInput, prefix: str = "") -> dict[str, Any]:
+    """The fields of ``data`` that were sent with a value (null leaves a setting unchanged)."""
     cleaned: dict[str, Any] = {}
     for name, (low, high) in SETTING_NUMBERS.items():
-        if values.get(name) is not None:
-            number = int_in_range(errors, prefix + name, values[name], low, high)
+        if sent(getattr(data, name)) is not None:
+            number = int_in_range(errors, prefix + name, getattr(data, name), low, high)
             if number is not None:
                 cleaned[name] = number
     for name in SETTING_FLAGS:
-        if values.get(name) is not None:
-            cleaned[name] = bool(values[name])
+        if sent(getattr(data, name)) is not None:
+            cleaned[name] = bool(getattr(data, name))
     for name in SETTING_TEXTS:
-        if values.get(name) is not None:
-            text = clean_text(errors, prefix + name, values[name])
+        if sent(getattr(data, name)) is not None:
+            text = clean_text(errors, prefix + name, getattr(data, name))
             if text is not None:
                 cleaned[name] = text[:500]
-    if values.get("reminder_minutes_before") is not None:
-        minutes = list(values["reminder_minutes_before"])
+    if sent(data.reminder_minutes_before) is not None:
+        minutes = list(data.reminder_minutes_before)
         if len(minutes) > MAX_REMINDERS or any(m is None or not 5 <= m <= 43200 for m in minutes):
             errors.add(prefix + "reminder_minutes_before",
                        f"give at most {MAX_REMINDERS} reminders, each 5 to 43200 minutes before the start")
@@ -59,14 +61,14 @@ def clean_setting_values(errors: Collector, values: Mapping[str, Any], prefix: s
     return cleaned
 
 
-def _clean_type(viewer: Viewer, errors: Collector, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def _clean_type(viewer: Viewer, errors: Collector, data: AppointmentTypeInput, *, creating: bool) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
-    if "name" in values or creating:
-        name = clean_text(errors, "name", values.get("name"), required=True)
+    if is_set(data.name) or creating:
+        name = clean_text(errors, "name", sent(data.name), required=True)
         if name is not None:
             cleaned["name"] = name
-    if values.get("length") is not None or creating:
-        length = values.get("length")
+    length = sent(data.length)
+    if length is not None or creating:
         if length is None:
             errors.add("length", "Length can't be blank")
         elif not 5 <= length <= 1440:
@@ -74,21 +76,21 @@ def _clean_type(viewer: Viewer, errors: Collector, values: Mapping[str, Any], *,
         else:
             cleaned["length"] = length
     for flag in TYPE_FLAGS:
-        if values.get(flag) is not None:
-            cleaned[flag] = bool(values[flag])
-    if "user_group_id" in values:
-        raw = values["user_group_id"]
+        if sent(getattr(data, flag)) is not None:
+            cleaned[flag] = bool(getattr(data, flag))
+    if is_set(data.user_group_id):
+        raw = data.user_group_id
         if raw in (None, ""):
             cleaned["user_group"] = None
         else:
             pk = parse_id(raw)
             group = UserGroup.objects.filter(organization_id=viewer.organization_id, pk=pk).first() if pk else None
             if group is None:
-                errors.add("user_group_id", "User group not found")
+                errors.add("user_group_id", "User group not found", ErrorCode.NOT_FOUND)
             else:
                 cleaned["user_group"] = group
-    if values.get("bookable_group_ids") is not None:
-        raw = str(values["bookable_group_ids"]).strip()
+    if sent(data.bookable_group_ids) is not None:
+        raw = str(data.bookable_group_ids).strip()
         if raw.lower() in ("all", ""):
             cleaned["bookable_group_ids"] = None
         else:
@@ -96,11 +98,13 @@ def _clean_type(viewer: Viewer, errors: Collector, values: Mapping[str, Any], *,
             known = set(UserGroup.objects.filter(organization_id=viewer.organization_id,
                                                  pk__in=[i for i in ids if i]).values_list("pk", flat=True))
             if None in ids or len(known) != len(set(ids)):
-                errors.add("bookable_group_ids", "must be \"all\" or comma-separated ids of your client groups")
+                # A well-formed id of a group the caller cannot see is a missing id.
+                code = ErrorCode.BAD_USER_INPUT if None in ids else ErrorCode.NOT_FOUND
+                errors.add("bookable_group_ids", "must be \"all\" or comma-separated ids of your client groups", code)
             else:
                 cleaned["bookable_group_ids"] = sorted(known)
-    if values.get("contact_type_overrides") is not None:
-        keys = [str(k).strip() for k in values["contact_type_overrides"] if k is not None]
+    if sent(data.contact_type_overrides) is not None:
+        keys = [str(k).strip() for k in data.contact_type_overrides if k is not None]
         unknown = [k for k in keys if k not in CONTACT_TYPES]
         if unknown or not keys:
             errors.add("contact_type_overrides", f"use one or more of {', '.join(CONTACT_TYPES)}")
@@ -109,11 +113,10 @@ def _clean_type(viewer: Viewer, errors: Collector, values: Mapping[str, Any], *,
     return cleaned
 
 
-def _apply_type_setting(viewer: Viewer, appt_type: AppointmentType, values: Mapping[str, Any] | None,
-                        errors: Collector) -> dict[str, Any] | None:
-    if values is None:
+def _type_setting(data: SettingInput | None, errors: Collector) -> dict[str, Any] | None:
+    if data is None or data is UNSET:
         return None
-    return clean_setting_values(errors, values, prefix="appointment_setting.")
+    return clean_setting_values(errors, data, prefix="appointment_setting.")
 
 
 def _save_type_setting(appt_type: AppointmentType, cleaned: dict[str, Any] | None) -> None:
@@ -128,11 +131,11 @@ def _save_type_setting(appt_type: AppointmentType, cleaned: dict[str, Any] | Non
 
 
 @transaction.atomic
-def appointment_type_create(viewer: Viewer, *, values: Mapping[str, Any]) -> AppointmentType:
-    require_member(viewer)
+def appointment_type_create(viewer: Viewer, *, data: AppointmentTypeInput) -> AppointmentType:
+    viewer.require(MEMBER)
     errors = Collector()
-    cleaned = _clean_type(viewer, errors, values, creating=True)
-    setting_values = _apply_type_setting(viewer, None, values.get("appointment_setting"), errors)
+    cleaned = _clean_type(viewer, errors, data, creating=True)
+    setting_values = _type_setting(data.appointment_setting, errors)
     errors.raise_if_any()
     appt_type = AppointmentType.objects.create(organization_id=viewer.organization_id, user=viewer.user, **cleaned)
     _save_type_setting(appt_type, setting_values)
@@ -140,16 +143,16 @@ def appointment_type_create(viewer: Viewer, *, values: Mapping[str, Any]) -> App
 
 
 @transaction.atomic
-def appointment_type_update(viewer: Viewer, *, type_id: object, values: Mapping[str, Any]) -> AppointmentType:
-    require_member(viewer)
+def appointment_type_update(viewer: Viewer, *, type_id: object, data: AppointmentTypeInput) -> AppointmentType:
+    viewer.require(MEMBER)
     if type_id in (None, ""):
         raise ValidationFailed("id", "id is required")
     appt_type = appointment_type_get(viewer, type_id)
     if appt_type.deleted_at is not None:
         raise ValidationFailed("id", "This appointment type was deleted")
     errors = Collector()
-    cleaned = _clean_type(viewer, errors, values, creating=False)
-    setting_values = _apply_type_setting(viewer, appt_type, values.get("appointment_setting"), errors)
+    cleaned = _clean_type(viewer, errors, data, creating=False)
+    setting_values = _type_setting(data.appointment_setting, errors)
     errors.raise_if_any()
     for name, value in cleaned.items():
         setattr(appt_type, name, value)
@@ -161,7 +164,7 @@ def appointment_type_update(viewer: Viewer, *, type_id: object, values: Mapping[
 @transaction.atomic
 def appointment_type_delete(viewer: Viewer, *, type_id: object) -> AppointmentType:
     """Soft delete: existing appointments keep their type; it stops being bookable."""
-    require_member(viewer)
+    viewer.require(MEMBER)
     if type_id in (None, ""):
         raise ValidationFailed("id", "id is required")
     appt_type = appointment_type_get(viewer, type_id)
@@ -172,12 +175,13 @@ def appointment_type_delete(viewer: Viewer, *, type_id: object) -> AppointmentTy
 
 
 @transaction.atomic
-def appointment_setting_create(viewer: Viewer, *, values: Mapping[str, Any]) -> AppointmentSetting:
+def appointment_setting_create(viewer: Viewer, *, provider_id: object = None, data: SettingInput
+                               ) -> AppointmentSetting:
     """A provider's settings; one per provider (``provider_id`` defaults to the caller)."""
-    require_member(viewer)
-    provider = member_provider(viewer, values["provider_id"]) if values.get("provider_id") else viewer.user
+    viewer.require(MEMBER)
+    provider = member_provider(viewer, provider_id, field="provider_id") if provider_id else viewer.user
     errors = Collector()
-    cleaned = clean_setting_values(errors, values)
+    cleaned = clean_setting_values(errors, data)
     errors.raise_if_any()
     if AppointmentSetting.objects.select_for_update().filter(provider=provider).exists():
         raise ValidationFailed("provider_id", "This provider already has appointment settings; update them")
@@ -185,14 +189,13 @@ def appointment_setting_create(viewer: Viewer, *, values: Mapping[str, Any]) -> 
 
 
 @transaction.atomic
-def appointment_setting_update(viewer: Viewer, *, setting_id: object, values: Mapping[str, Any]
-                               ) -> AppointmentSetting:
-    require_member(viewer)
+def appointment_setting_update(viewer: Viewer, *, setting_id: object, data: SettingInput) -> AppointmentSetting:
+    viewer.require(MEMBER)
     if setting_id in (None, ""):
         raise ValidationFailed("id", "id is required")
     setting = appointment_setting_get(viewer, setting_id=setting_id)
     errors = Collector()
-    cleaned = clean_setting_values(errors, values)
+    cleaned = clean_setting_values(errors, data)
     errors.raise_if_any()
     for name, value in cleaned.items():
         setattr(setting, name, value)

@@ -37,6 +37,7 @@ from apps.accounts.models import (
 )
 from apps.accounts.services import credentials, groups, locations, organizations, patients, tags
 from apps.accounts.viewer import Viewer
+from apps.scheduling.inputs import AppointmentTypeInput, AvailabilityInput
 from apps.scheduling.models import AppointmentType, Availability
 from apps.scheduling.services.availability import availability_create
 from apps.scheduling.services.types import appointment_type_create
@@ -186,17 +187,17 @@ class Command(BaseCommand):
         made = 0
         if not AppointmentType.objects.filter(organization_id=provider.organization_id,
                                               name=DEMO_VISIT_TYPE).exists():
-            appointment_type_create(provider, values={"name": DEMO_VISIT_TYPE, "length": 30,
-                                                      "clients_can_book": True})
+            appointment_type_create(provider, data=AppointmentTypeInput(name=DEMO_VISIT_TYPE, length=30,
+                                                                        clients_can_book=True))
             made += 1
         start = timezone.now().date().isoformat()
         for user in providers:
             if Availability.objects.filter(user=user).exists():
                 continue
             for day_of_week in range(1, 6):  # Monday to Friday, 0 is Sunday
-                availability_create(provider, values={
-                    "user_id": str(user.pk), "range_start": start, "time": "09 00", "end_time": "17 00",
-                    "day_of_week": day_of_week, "is_repeating": True})
+                availability_create(provider, data=AvailabilityInput(
+                    user_id=str(user.pk), range_start=start, time="09 00", end_time="17 00",
+                    day_of_week=day_of_week, is_repeating=True))
                 made += 1
         return made
 
