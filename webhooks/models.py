@@ -79,7 +79,8 @@ class Delivery(Claimable):
     """
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="deliveries")
     # The Standard Webhooks ``webhook-id``: stable across retries so receivers can deduplicate.
     msg_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_type = models.CharField(max_length=64)

@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 
 from apps.accounts.models import User
+from apps.events.models import Event
 from apps.scheduling.models import Appointment
 from tests.conftest import data_of, error_codes
 from tests.scheduling.helpers import appointment, appt_type, settings_for, weekly
-from apps.events.models import Event
 
 MONDAY = dt.date(2030, 10, 7)
 NY = "America/New_York"

@@ -8,14 +8,14 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from apps.accounts.models import User
+from apps.events.bus import UnknownEventType, emit
+from apps.events.catalog import EVENT_TYPES
+from apps.events.models import Event
 from tests import factories
 from tests.conftest import data_of, error_codes
 from tests.webhooks import node_sample, verify
 from tests.webhooks.conftest import create_webhook, update_client
 from webhooks import worker
-from apps.events.catalog import EVENT_TYPES
-from apps.events.bus import UnknownEventType, emit
-from apps.events.models import Event
 from webhooks.models import Attempt, Delivery, Webhook
 
 pytestmark = pytest.mark.django_db

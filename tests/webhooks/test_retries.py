@@ -221,9 +221,9 @@ def test_concurrent_workers_on_postgresql_send_each_delivery_once(receiver, sett
 
     from django.db import connections
 
+    from apps.events.bus import emit
     from tests import factories
     from webhooks import services
-    from apps.events.bus import emit
 
     settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
     settings.WEBHOOK_ALLOW_HTTP = True
@@ -270,9 +270,9 @@ def test_a_worker_process_killed_mid_delivery_leaves_it_to_another_worker(receiv
     from django.db import transaction
 
     from apps.accounts.viewer import Viewer
+    from apps.events.bus import emit
     from tests import factories
     from webhooks import services
-    from apps.events.bus import emit
 
     settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
     settings.WEBHOOK_ALLOW_HTTP = True

@@ -47,8 +47,9 @@ class RetrySchedule:
         if deadline is not None and now >= deadline:
             return None
         delay = self.backoff(failures)
-        if retry_after is not None and retry_after > delay:
-            delay = min(retry_after, self.max_retry_after) if self.max_retry_after is not None else retry_after
+        if retry_after is not None:
+            asked = min(retry_after, self.max_retry_after) if self.max_retry_after is not None else retry_after
+            delay = max(delay, asked)  # a target may ask for more time, never for less
         due = now + delay
         return min(due, deadline) if deadline is not None else due
 
