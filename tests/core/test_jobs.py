@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -258,6 +259,18 @@ def test_account_mail_is_stored_encrypted_and_sent_by_the_worker(world, clock):
     [sent] = mail.outbox
     assert sent.to == [patient.email] and sent.subject == f"Welcome to {world.org.name}"
     assert "Set your password with this code: sign-up-code-7f3a9c" in sent.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_worker_drives_every_registered_queue():
+    assert {"jobs", "webhooks"} <= set(jobs.queue_names())
+    with transaction.atomic():
+        email.send_later(["ada@example.com"], "Your plan was updated", "See the app.\n")
+    call_command("run_worker", "--once", "--only", "jobs")
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["ada@example.com"], "Your plan was updated")]
+    assert Job.objects.get().status == Job.SUCCEEDED
+    with pytest.raises(CommandError, match="unknown queue"):
+        call_command("run_worker", "--once", "--only", "mail")
 
 
 # ---- PostgreSQL: concurrent workers and killed processes ------------------------------------

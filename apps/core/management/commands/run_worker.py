@@ -32,14 +32,17 @@ class Command(BaseCommand):
         def request_stop(*_: object) -> None:
             stop["now"] = True
 
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         selected = [name for name in runner.queue_names() if not only or name in only]
         logger.info("worker started with queues: %s", ", ".join(selected) or "none")
-        while not stop["now"]:
-            close_old_connections()
-            handled = runner.run_round(options["batch"], only)
-            if options["once"] and handled == 0:
-                break
-            if handled == 0:
-                time.sleep(options["idle_sleep"])
+        try:
+            while not stop["now"]:
+                close_old_connections()
+                handled = runner.run_round(options["batch"], only)
+                if options["once"] and handled == 0:
+                    break
+                if handled == 0:
+                    time.sleep(options["idle_sleep"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
