@@ -144,6 +144,9 @@ WEBHOOK_CONCURRENCY_PER_HOST = int(os.environ.get("WEBHOOK_CONCURRENCY_PER_HOST"
 WEBHOOK_SECRET_GRACE_HOURS = int(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24"))
 # A claimed delivery whose worker died is due again after this many seconds.
 WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+# A claimed generic job (e-mail, reminders) whose worker died is due again after this many
+# seconds; a live worker keeps its job locked however long the handler takes (docs/jobs.md).
+JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "300"))
 # Open subscription sockets re-check their API key / session this often (revocation closes them).
 SUBSCRIPTION_REAUTH_SECONDS = float(os.environ.get("SUBSCRIPTION_REAUTH_SECONDS", "60"))
 

@@ -13,4 +13,4 @@ class WebhooksConfig(AppConfig):
         from webhooks import outbox, worker
 
         bus.register_in_transaction(outbox.write_deliveries)
-        jobs.register("webhooks", worker.run_batch)
+        jobs.register_queue("webhooks", worker.run_batch)

@@ -13,6 +13,8 @@ import uuid
 
 from django.db import models
 
+from apps.core.jobs.models import Claimable
+
 
 class Webhook(models.Model):
     """A receiver URL registered by an organization (the documented ``Webhook`` object).
@@ -68,22 +70,17 @@ class SigningKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
-class Delivery(models.Model):
+class Delivery(Claimable):
     """One event owed to one webhook: the outbox row the worker claims.
 
-    ``next_attempt_at`` is the due time. A claim moves it one lease into the future
-    and stamps ``claim_token``, so a worker that dies mid-send leaves the row due
-    again once the lease ends, and a second worker never claims it meanwhile.
+    The claim columns (status, due time, claim token, lease) come from
+    ``apps.core.jobs.Claimable`` and are claimed by the shared runner; a worker that dies
+    mid-send leaves the row due again once the lease ends. Deliveries are never cancelled.
     """
 
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    STATUSES = [(PENDING, "Pending"), (SUCCEEDED, "Succeeded"), (FAILED, "Failed")]
-
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey("events.Event", null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="deliveries")
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="deliveries")
     # The Standard Webhooks ``webhook-id``: stable across retries so receivers can deduplicate.
     msg_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_type = models.CharField(max_length=64)
@@ -91,15 +88,7 @@ class Delivery(models.Model):
     resource_id_type = models.CharField(max_length=64)
     body = models.TextField()  # the exact compact JSON sent, frozen when the event happened
     is_test = models.BooleanField(default=False)
-    status = models.CharField(max_length=12, choices=STATUSES, default=PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    first_failed_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

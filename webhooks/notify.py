@@ -1,31 +1,25 @@
-"""E-mails to an organization's owner about a failing webhook (24 hours, then disabled)."""
+"""E-mails to an organization's owner about a failing webhook (24 hours, then disabled).
+
+Enqueued as e-mail jobs in the transaction that records the webhook's state change.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
-
+from apps.core.jobs import email
 from webhooks.models import Webhook
 
 logger = logging.getLogger(__name__)
 
 
-def _owner_email(webhook: Webhook) -> str | None:
-    owner = webhook.organization.owner
-    return owner.email if owner is not None and owner.email else None
-
-
 def _send(webhook: Webhook, subject: str, body: str) -> None:
-    to = _owner_email(webhook)
-    if not to:
+    owner = webhook.organization.owner
+    if owner is None or not owner.email:
         logger.warning("webhook %s: organization %s has no owner e-mail", webhook.pk, webhook.organization_id)
         return
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except Exception:  # the state change is already recorded; a mail outage must not undo it
-        logger.exception("could not send webhook e-mail for webhook %s", webhook.pk)
+    email.send_later([owner.email], subject, body, organization_id=webhook.organization_id,
+                     about=f"webhook:{webhook.pk}")
 
 
 def failing(webhook: Webhook) -> None:

@@ -1,14 +1,18 @@
-"""The documented retry policy as data: exponential backoff with jitter for up to 3 days.
+"""The documented webhook retry policy as data: exponential backoff with jitter for up to 3 days.
 
-Delays count from the previous failed try. The final try is pinned to the 3-day
-deadline so a receiver that stays down is retried right up to it; the owner is
-e-mailed after ~24 hours of failures and the webhook disabled at 3 days (``worker``).
+``SCHEDULE`` is what the shared runner (``apps.core.jobs``) applies to a failed delivery:
+delays count from the previous failed try, the final try is pinned to the 3-day
+deadline so a receiver that stays down is retried right up to it, and a receiver's
+``Retry-After`` is honoured when it asks for more time (capped at 12 hours, never past
+the deadline). The webhook-level escalation lives in ``worker``: the owner is e-mailed
+after ~24 hours of failures and the webhook disabled at 3 days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
+
+from apps.core.jobs import RetrySchedule
 
 RETRY_DELAYS: tuple[dt.timedelta, ...] = (
     dt.timedelta(seconds=5),
@@ -26,29 +30,7 @@ WARN_AFTER = dt.timedelta(hours=24)
 JITTER = 0.1  # +/- 10 %, so retries of many deliveries do not arrive in lockstep
 MAX_RETRY_AFTER = dt.timedelta(hours=12)
 
-
-def backoff(failures: int, *, rng: random.Random | None = None) -> dt.timedelta:
-    """Delay before the next try after ``failures`` failed tries (1-based)."""
-    base = RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
-    spread = (rng or random).uniform(-JITTER, JITTER)
-    return base + base * spread
-
-
-def next_attempt(
-    *, now: dt.datetime, first_failed_at: dt.datetime, failures: int, retry_after: dt.timedelta | None = None
-) -> dt.datetime | None:
-    """When to try again, or ``None`` when the 3-day window is used up.
-
-    A receiver's ``Retry-After`` is honoured when it asks for more time than the
-    schedule (capped, and never past the deadline).
-    """
-    deadline = first_failed_at + RETRY_WINDOW
-    if now >= deadline:
-        return None
-    delay = backoff(failures)
-    if retry_after is not None and retry_after > delay:
-        delay = min(retry_after, MAX_RETRY_AFTER)
-    return min(now + delay, deadline)
+SCHEDULE = RetrySchedule(delays=RETRY_DELAYS, window=RETRY_WINDOW, jitter=JITTER, max_retry_after=MAX_RETRY_AFTER)
 
 
 def parse_retry_after(value: str | None, now: dt.datetime) -> dt.timedelta | None:

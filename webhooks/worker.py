@@ -1,20 +1,18 @@
-"""The delivery worker: claim due deliveries, send them concurrently, record every try.
+"""The delivery queue: claim due deliveries, send them concurrently, record every try.
 
-``run_batch`` is registered with ``apps.core.jobs`` and driven by
-``python manage.py run_worker``. Each round:
+``run_batch`` is registered as the ``webhooks`` queue of ``apps.core.jobs`` and driven by
+``python manage.py run_worker``. Claiming, the lease, the claim-token guard and retry
+timing are the shared runner's (``QUEUE``, ``retry.SCHEDULE``); this module keeps what is
+webhook-specific. Each round:
 
-1. **claim** (one short transaction): due pending rows are locked with
-   ``SELECT ... FOR UPDATE SKIP LOCKED`` where the database has it, then stamped with a
-   claim token and pushed one lease into the future. Two workers never claim one row:
-   the stamping ``UPDATE`` re-checks the due time, so on databases without SKIP LOCKED
-   the loser simply updates nothing. A worker killed after claiming leaves rows that
-   fall due again when the lease ends.
+1. **claim** through the runner: due pending deliveries of enabled webhooks.
 2. **send** (no transaction open): signed POSTs over one shared async client with a
    bounded number of connections, a connect timeout and a total timeout per request,
-   no redirects, addresses checked at connect time (``transport``).
-3. **record**: one ``Attempt`` per try; the delivery becomes succeeded, failed, or
-   pending again with its next due time from ``retry``. Updates are guarded by the
-   claim token, so a worker whose lease ran out cannot overwrite a newer claim.
+   no redirects, addresses checked at connect time (``transport``). The lease is longer
+   than the total timeout, so a live worker never loses its claim mid-send.
+3. **record**: one ``Attempt`` per try; the runner marks the delivery succeeded, failed,
+   or pending again at its next due time (``Retry-After`` honoured); then the documented
+   escalation of a failing webhook (owner e-mail at 24 hours, disabled at 3 days).
 """
 
 from __future__ import annotations
@@ -28,11 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.crypto import decrypt
+from apps.core.jobs import Queue
 from webhooks import client as http
 from webhooks import notify, retry, targets
 from webhooks.models import Attempt, Delivery, SigningKey, Webhook, WebhookEvent
@@ -45,6 +44,13 @@ logger = logging.getLogger("careplatform.webhooks")
 def lease() -> dt.timedelta:
     """How long a claim holds; longer than the total timeout, so a live worker never loses its claim."""
     return dt.timedelta(seconds=max(settings.WEBHOOK_LEASE_SECONDS, settings.WEBHOOK_TOTAL_TIMEOUT + 5))
+
+
+def _eligible() -> Q:
+    return Q(webhook__is_enabled=True, webhook__deleted_at__isnull=True)
+
+
+QUEUE = Queue(Delivery, lease=lease, eligible=_eligible)
 
 MAX_LOGGED_BODY = http.MAX_BODY
 
@@ -67,25 +73,11 @@ class Outcome:
 # ---- claim ---------------------------------------------------------------------------------
 
 def claim(limit: int, *, now: dt.datetime | None = None) -> tuple[uuid.UUID, list[Delivery]]:
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    with transaction.atomic():
-        due = Delivery.objects.filter(
-            status=Delivery.PENDING,
-            next_attempt_at__lte=now,
-            webhook__is_enabled=True,
-            webhook__deleted_at__isnull=True,
-        ).order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return token, []
-        Delivery.objects.filter(pk__in=ids, status=Delivery.PENDING, next_attempt_at__lte=now).update(
-            claim_token=token, claimed_at=now, next_attempt_at=now + lease()
-        )
+    claim = QUEUE.claim(limit, now=now)
+    if not claim.ids:
+        return claim.token, []
     claimed = list(
-        Delivery.objects.filter(claim_token=token)
+        Delivery.objects.filter(pk__in=claim.ids)
         .only("id", "webhook_id", "msg_id", "event_type", "resource_id", "resource_id_type", "body", "is_test",
               "attempts", "first_failed_at")
         .order_by("id")
@@ -94,7 +86,7 @@ def claim(limit: int, *, now: dt.datetime | None = None) -> tuple[uuid.UUID, lis
     webhooks = Webhook.objects.select_related("organization").in_bulk({d.webhook_id for d in claimed})
     for delivery in claimed:
         delivery.webhook = webhooks[delivery.webhook_id]
-    return token, claimed
+    return claim.token, claimed
 
 
 # ---- prepare --------------------------------------------------------------------------------
@@ -245,42 +237,29 @@ def record(token: uuid.UUID | None, jobs: list[Job], outcomes: list[Outcome], *,
         )
         for o in outcomes
     ])
-    guard: dict[str, Any] = {"claim_token": token} if token is not None else {}
     succeeded = [o for o in outcomes if o.succeeded]
     if succeeded:
         ids = [o.delivery_id for o in succeeded]
         # Statuses are recorded per row below only for failures; successes share one UPDATE.
-        Delivery.objects.filter(pk__in=ids, **guard).update(
-            status=Delivery.SUCCEEDED, attempts=F("attempts") + 1, next_attempt_at=None, claim_token=None,
-            completed_at=now, last_status=200,
-        )
+        QUEUE.succeed(token, ids, now=now, last_status=200, last_error="")
         live = {by_id[i].delivery.webhook_id for i in ids if not by_id[i].delivery.is_test}
         if live:
             Webhook.objects.filter(pk__in=live, failing_since__isnull=False).update(failing_since=None,
                                                                                    warned_at=None)
     for outcome in outcomes:
         if not outcome.succeeded:
-            _record_failure(by_id[outcome.delivery_id].delivery, outcome, guard, now=now)
+            _record_failure(token, by_id[outcome.delivery_id].delivery, outcome, now=now)
 
 
-def _record_failure(delivery: Delivery, outcome: Outcome, guard: dict[str, Any], *, now: dt.datetime) -> None:
+def _record_failure(token: uuid.UUID | None, delivery: Delivery, outcome: Outcome, *, now: dt.datetime) -> None:
     webhook = delivery.webhook
-    failures = delivery.attempts + 1
-    first_failed_at = delivery.first_failed_at or now
-    next_at = None
-    if webhook.should_retry and not delivery.is_test:
-        next_at = retry.next_attempt(now=now, first_failed_at=first_failed_at, failures=failures,
-                                     retry_after=retry.parse_retry_after(outcome.retry_after, now))
-    changes: dict[str, Any] = {
-        "attempts": failures, "first_failed_at": first_failed_at, "last_status": outcome.status, "claim_token": None,
-    }
-    if next_at is None:
-        changes.update(status=Delivery.FAILED, next_attempt_at=None, completed_at=now)
-    else:
-        changes.update(status=Delivery.PENDING, next_attempt_at=next_at)
-    updated = Delivery.objects.filter(pk=delivery.pk, **guard).update(**changes)
-    if not updated or delivery.is_test:
+    retrying = webhook.should_retry and not delivery.is_test
+    error = outcome.error or f"HTTP {outcome.status}"
+    result = QUEUE.fail(token, delivery, now=now, error=error, schedule=retry.SCHEDULE if retrying else None,
+                        retry_after=retry.parse_retry_after(outcome.retry_after, now), last_status=outcome.status)
+    if not result.recorded or delivery.is_test:
         return
+    failures = result.attempts
     WebhookEvent.objects.filter(webhook_id=webhook.pk, event_type=delivery.event_type).update(
         retry_count=F("retry_count") + (1 if failures > 1 else 0), last_failed_at=now,
     )
@@ -292,10 +271,9 @@ def _record_failure(delivery: Delivery, outcome: Outcome, guard: dict[str, Any],
 def _track_webhook_failure(webhook_id: int, *, now: dt.datetime) -> None:
     """The documented escalation: e-mail after ~24 h of failures, disable (and e-mail) at 3 days.
 
-    The e-mail goes out after the state change committed (the worker runs outside any
-    outer transaction), so a rollback never e-mails and a mail outage never undoes it.
+    The e-mail is a job enqueued with the state change, so it is sent once that commits
+    (never after a rollback) and a mail outage retries it instead of undoing the change.
     """
-    send = None
     with transaction.atomic():
         webhook = (Webhook.objects.select_for_update(of=("self",)).select_related("organization__owner")
                    .filter(pk=webhook_id).first())
@@ -311,13 +289,11 @@ def _track_webhook_failure(webhook_id: int, *, now: dt.datetime) -> None:
             webhook.disabled_at = now
             webhook.save(update_fields=["is_enabled", "disabled_at", "updated_at"])
             logger.warning("webhook %s disabled after 3 days of failures", webhook.pk)
-            send = notify.disabled
+            notify.disabled(webhook)
         elif failing_for >= retry.WARN_AFTER and webhook.warned_at is None:
             webhook.warned_at = now
             webhook.save(update_fields=["warned_at", "updated_at"])
-            send = notify.failing
-    if send is not None:
-        send(webhook)
+            notify.failing(webhook)
 
 
 # ---- entry points ---------------------------------------------------------------------------

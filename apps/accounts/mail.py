@@ -1,33 +1,23 @@
-"""Account e-mails, sent after the transaction commits so a rollback sends nothing."""
+"""Account e-mails, enqueued as durable e-mail jobs in the caller's transaction.
+
+A rolled-back change sends nothing; a committed one is sent by ``run_worker`` even if
+the web process dies right after the commit. Bodies are stored encrypted (they carry
+sign-up codes).
+"""
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-
 from apps.accounts.models import User
-
-logger = logging.getLogger(__name__)
-
-
-def _send(subject: str, body: str, to: str) -> None:
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except Exception:  # a mail outage must not fail the request that already committed
-        logger.exception("could not send '%s' e-mail", subject)
+from apps.core.jobs import email
 
 
-def send_on_commit(subject: str, body: str, user: User) -> None:
-    if user.email:
-        transaction.on_commit(lambda: _send(subject, body, user.email))
+def _send_later(subject: str, body: str, user: User) -> None:
+    email.send_later([user.email], subject, body, organization_id=user.organization_id, about=f"user:{user.pk}")
 
 
 def welcome(user: User) -> None:
     organization = user.organization.name
-    send_on_commit(
+    _send_later(
         f"Welcome to {organization}",
         f"Hello {user.first_name},\n\n{organization} invited you. Set your password with this code: "
         f"{user.signup_token}\n",
@@ -36,10 +26,10 @@ def welcome(user: User) -> None:
 
 
 def intake_reminder(user: User) -> None:
-    send_on_commit("Please complete your intake forms",
-                   f"Hello {user.first_name},\n\nYou have intake forms waiting for you.\n", user)
+    _send_later("Please complete your intake forms",
+                f"Hello {user.first_name},\n\nYou have intake forms waiting for you.\n", user)
 
 
 def form_request_reminder(user: User, requested_form_completion_id: str) -> None:
-    send_on_commit("Reminder: a form is waiting for you",
-                   f"Hello {user.first_name},\n\nForm request {requested_form_completion_id} is waiting.\n", user)
+    _send_later("Reminder: a form is waiting for you",
+                f"Hello {user.first_name},\n\nForm request {requested_form_completion_id} is waiting.\n", user)

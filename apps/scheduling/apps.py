@@ -7,9 +7,8 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts.services import patients
-        from apps.core import jobs
         from apps.scheduling import notifications
         from apps.scheduling.services.credits import apply_credit_attributes
 
-        jobs.register("appointment_notifications", notifications.run_batch)
+        notifications.register()
         patients.register_client_update_hook(apply_credit_attributes)

@@ -219,25 +219,6 @@ class AppointmentTypeCredit(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "appointment_type"], name="unique_credit_per_type")]
 
 
-class AppointmentNotification(models.Model):
-    """A durable e-mail due row: booking confirmation or reminder, claimed by run_worker."""
-
-    CONFIRMATION, REMINDER = "confirmation", "reminder"
-
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20)
-    due_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["due_at"], condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
-                                name="notification_pending_due")]
-
-
 class CalendarFeed(models.Model):
     """A provider's read-only iCalendar subscription; the URL token is stored hashed."""
 

@@ -19,6 +19,7 @@ from apps.accounts.models import (
     UserGroup,
 )
 from apps.announcements.models import Announcement
+from apps.core import jobs
 from apps.core.crypto import token_hash
 from schema.pagination import encode_cursor
 from tests import factories
@@ -140,6 +141,7 @@ def test_create_client(gql, world, keys, django_capture_on_commit_callbacks):
     assert user.is_patient and user.organization_id == world.org.pk
     assert user.dietitian_id == world.provider.pk and user.user_group_id == group.pk
     assert not user.has_usable_password()
+    jobs.drain()
     assert mail.outbox == []  # dont_send_welcome
 
 
@@ -150,6 +152,7 @@ def test_create_client_sends_welcome_by_default(gql, world, keys, django_capture
                              key=keys["provider"]))
     user = User.objects.get(pk=result["createClient"]["user"]["id"])
     assert user.dietitian_id == world.provider.pk  # defaults to the authenticated provider
+    jobs.drain()
     assert [m.to for m in mail.outbox] == [["grace@example.com"]]
     assert user.signup_token in mail.outbox[0].body
 
@@ -410,6 +413,7 @@ def test_create_organization_membership(gql, world, keys, django_capture_on_comm
     assert (membership.organization_id, membership.title, membership.org_role) == (world.org.pk, "RN", "Support")
     assert (user.is_patient, user.timezone, user.phone_number) == (False, "America/Chicago", "555-0111")
     assert user.check_password("violet-otter-tango-93")
+    jobs.drain()
     assert [m.to for m in mail.outbox] == [["nora@example.com"]]
 
 

@@ -1,4 +1,4 @@
-"""The iCalendar feed (secret URL, revocable) and reminder e-mails from durable due rows."""
+"""The iCalendar feed (secret URL, revocable) and reminder e-mails as durable jobs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from django.core import mail
 from django.test import Client
 from icalendar import Calendar
 
+from apps.core import jobs
+from apps.core.jobs import email
+from apps.core.jobs.models import Job
 from apps.scheduling import notifications
-from apps.scheduling.models import AppointmentNotification
 from tests.conftest import data_of
 from tests.scheduling.helpers import appointment, appt_type, settings_for
 
@@ -67,30 +69,30 @@ def test_reminders_follow_settings_and_reschedules(gql, world, keys, time_machin
     settings_for(world.provider, reminder_minutes_before=[1440, 120, 30], end_reminder_one_hour_before=True)
     item = appointment(world.provider, world.patients[0], dt.datetime(2030, 6, 3, 15, tzinfo=UTC), kind=kind)
     notifications.schedule(item)
-    due = sorted((n.kind, n.due_at) for n in AppointmentNotification.objects.filter(cancelled_at__isnull=True))
+    due = sorted((n.kind, n.next_attempt_at) for n in Job.objects.filter(status=Job.PENDING))
     # The 30-minute reminder falls in the final hour and is dropped by end_reminder_one_hour_before.
-    assert due == [("confirmation", dt.datetime(2030, 6, 1, 12, tzinfo=UTC)),
-                   ("reminder", dt.datetime(2030, 6, 2, 15, tzinfo=UTC)),
-                   ("reminder", dt.datetime(2030, 6, 3, 13, tzinfo=UTC))]
-    assert notifications.run_batch(10) == 1
+    assert due == [(notifications.CONFIRMATION, dt.datetime(2030, 6, 1, 12, tzinfo=UTC)),
+                   (notifications.REMINDER, dt.datetime(2030, 6, 2, 15, tzinfo=UTC)),
+                   (notifications.REMINDER, dt.datetime(2030, 6, 3, 13, tzinfo=UTC))]
+    assert {n.subject for n in Job.objects.all()} == {f"appointment:{item.pk}"}
+    assert jobs.drain() == 1
     assert [m.subject for m in mail.outbox] == ["Appointment confirmed: Check-in"]
     # Rescheduling by staff re-plans the reminders; nothing is due yet.
     result = data_of(gql(UPDATE, {"id": str(item.pk), "datetime": "2030-06-05T15:00:00Z"}, key=keys["provider"]))
     assert result["updateAppointment"]["messages"] == []
-    pending = AppointmentNotification.objects.filter(sent_at__isnull=True, cancelled_at__isnull=True,
-                                                     kind="reminder")
-    assert sorted(n.due_at for n in pending) == [dt.datetime(2030, 6, 4, 15, tzinfo=UTC),
+    pending = Job.objects.filter(status=Job.PENDING, kind=notifications.REMINDER)
+    assert sorted(n.next_attempt_at for n in pending) == [dt.datetime(2030, 6, 4, 15, tzinfo=UTC),
                                                  dt.datetime(2030, 6, 5, 13, tzinfo=UTC)]
     mail.outbox.clear()
     time_machine.move_to(dt.datetime(2030, 6, 4, 15, 1, tzinfo=UTC), tick=False)
-    assert notifications.run_batch(10) == 2  # the new confirmation and the day-before reminder
+    assert jobs.drain() == 2  # the new confirmation and the day-before reminder
     assert sorted(m.subject for m in mail.outbox) == ["Appointment confirmed: Check-in",
                                                       "Reminder: Check-in at 2030-06-05 11:00:00 -0400"]
     # Cancelling drops what is still pending.
     data_of(gql(UPDATE, {"id": str(item.pk), "pm_status": "Cancelled"}, key=keys["provider"]))
     time_machine.move_to(dt.datetime(2030, 6, 5, 14, tzinfo=UTC), tick=False)
     mail.outbox.clear()
-    assert notifications.run_batch(10) == 0 and mail.outbox == []
+    assert jobs.drain() == 0 and mail.outbox == []
 
 
 def test_failed_sends_are_retried_later(world, time_machine, monkeypatch):
@@ -101,9 +103,9 @@ def test_failed_sends_are_retried_later(world, time_machine, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("smtp down")
 
-    monkeypatch.setattr(notifications, "send_mail", broken)
-    assert notifications.run_batch(10) == 1
-    row = AppointmentNotification.objects.get()
-    assert row.attempts == 1 and row.sent_at is None and "smtp down" in row.last_error
-    assert row.due_at == dt.datetime(2030, 6, 1, 12, 5, tzinfo=UTC)
-    assert notifications.run_batch(10) == 0  # not due again yet
+    monkeypatch.setattr(email, "send_mail", broken)
+    assert jobs.drain() == 1
+    row = Job.objects.get()
+    assert row.attempts == 1 and row.status == Job.PENDING and "smtp down" in row.last_error
+    assert row.next_attempt_at == dt.datetime(2030, 6, 1, 12, 5, tzinfo=UTC)
+    assert jobs.drain() == 0  # not due again yet

@@ -271,14 +271,13 @@ def test_org_level_merges_providers_and_boundaries(gql, world, booking):
 def test_checkout_confirmation_email_is_sent_by_the_worker(gql, world, booking):
     from apps.core import jobs
 
-    # The source run_worker drives (called directly: the command's connection housekeeping
-    # would close the test transaction's connection).
-    source = next(s for s in jobs.sources() if s.name == "appointment_notifications")
     kind, _ = booking
     settings_for(world.provider, reminder_minutes_before=[1440, 30], end_reminder_one_hour_before=True)
     data_of(gql(CHECKOUT, checkout_vars(world, kind, "2030-10-07 09:00:00")))
     assert mail.outbox == []  # nothing is sent inside the request
-    assert source.run_batch(100) == 1
+    # The queues run_worker drives (called directly: the command's connection housekeeping
+    # would close the test transaction's connection).
+    assert jobs.drain() == 1
     assert [m.subject for m in mail.outbox] == ["Appointment confirmed: Initial Consultation"]
     assert mail.outbox[0].to == ["ada@example.com"]
 

@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from apps.core import jobs
 from tests.webhooks.conftest import create_webhook, update_client
 from webhooks import retry, worker
 from webhooks.inputs import WebhookInput
@@ -39,15 +40,19 @@ def hooked(gql, dev_key, receiver, loopback_allowed):
 
 
 def test_schedule_is_exponential_with_jitter_and_bounded_by_three_days():
-    assert [d.total_seconds() for d in retry.RETRY_DELAYS[:4]] == [5, 60, 300, 1800]
+    assert [d.total_seconds() for d in retry.SCHEDULE.delays[:4]] == [5, 60, 300, 1800]
     for failures in range(1, 12):
         base = retry.RETRY_DELAYS[min(failures, len(retry.RETRY_DELAYS)) - 1]
         for _ in range(20):
-            delay = retry.backoff(failures)
+            delay = retry.SCHEDULE.backoff(failures)
             assert base * 0.9 <= delay <= base * 1.1
-    late = retry.next_attempt(now=START + dt.timedelta(hours=71, minutes=59), first_failed_at=START, failures=12)
+    late = retry.SCHEDULE.next_attempt(now=START + dt.timedelta(hours=71, minutes=59), first_failed_at=START,
+                                       failures=12)
     assert late == START + retry.RETRY_WINDOW  # the last try is pinned to the deadline
-    assert retry.next_attempt(now=START + retry.RETRY_WINDOW, first_failed_at=START, failures=13) is None
+    assert retry.SCHEDULE.next_attempt(now=START + retry.RETRY_WINDOW, first_failed_at=START, failures=13) is None
+    capped = retry.SCHEDULE.next_attempt(now=START, first_failed_at=START, failures=1,
+                                         retry_after=dt.timedelta(days=2))
+    assert capped == START + retry.MAX_RETRY_AFTER  # Retry-After is honoured up to 12 hours
 
 
 def test_failed_delivery_is_retried_on_schedule_and_keeps_its_webhook_id(gql, keys, world, receiver, hooked, clock):
@@ -156,6 +161,7 @@ def test_owner_is_emailed_after_a_day_and_the_webhook_disabled_after_three(gql, 
         due = Delivery.objects.get().next_attempt_at
         clock.move_to(due)
         drain()
+        jobs.drain(only=["jobs"])  # the owner e-mails are jobs enqueued with the state change
         hours_tried.append((timezone.now() - START) / dt.timedelta(hours=1))
         webhook.refresh_from_db()
         if webhook.warned_at is None:

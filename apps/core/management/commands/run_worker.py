@@ -4,42 +4,45 @@ import logging
 import signal
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from apps.core import jobs
+from apps.core.jobs import runner
 
 logger = logging.getLogger("careplatform.worker")
 
 
 class Command(BaseCommand):
-    help = "Runs background jobs (webhook deliveries, reminders, ...) from durable due rows."
+    help = "Runs background work (generic jobs such as e-mail and reminders, webhook deliveries) from durable rows."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="process what is due now, then exit")
-        parser.add_argument("--batch", type=int, default=100, help="rows claimed per source per round")
+        parser.add_argument("--batch", type=int, default=100, help="rows claimed per queue per round")
         parser.add_argument("--idle-sleep", type=float, default=0.5, help="seconds to wait when nothing is due")
-        parser.add_argument("--only", action="append", default=None, help="run only these sources")
+        parser.add_argument("--only", action="append", default=None,
+                            help="run only these queues (repeatable): " + ", ".join(runner.queue_names()))
 
     def handle(self, *args, **options) -> None:
+        only = options["only"]
+        unknown = sorted(set(only or []) - set(runner.queue_names()))
+        if unknown:
+            raise CommandError(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(runner.queue_names())}")
         stop = {"now": False}
 
         def request_stop(*_: object) -> None:
             stop["now"] = True
 
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
-        selected = [s for s in jobs.sources() if not options["only"] or s.name in options["only"]]
-        logger.info("worker started with sources: %s", ", ".join(s.name for s in selected) or "none")
-        while not stop["now"]:
-            close_old_connections()
-            handled = 0
-            for source in selected:
-                try:
-                    handled += source.run_batch(options["batch"])
-                except Exception:  # one failing source must not stop the others
-                    logger.exception("job source %s failed", source.name)
-            if options["once"] and handled == 0:
-                break
-            if handled == 0:
-                time.sleep(options["idle_sleep"])
+        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        selected = [name for name in runner.queue_names() if not only or name in only]
+        logger.info("worker started with queues: %s", ", ".join(selected) or "none")
+        try:
+            while not stop["now"]:
+                close_old_connections()
+                handled = runner.run_round(options["batch"], only)
+                if options["once"] and handled == 0:
+                    break
+                if handled == 0:
+                    time.sleep(options["idle_sleep"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
