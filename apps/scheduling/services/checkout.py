@@ -14,15 +14,13 @@ the booking transaction after the appointment exists and may raise
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db import transaction
 
 from apps.accounts.models import User
-from apps.accounts.validation import clean_email, clean_text
+from apps.accounts.services import patients
 from apps.accounts.viewer import Viewer
 from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
 from apps.core.timefmt import now
@@ -37,7 +35,6 @@ from apps.scheduling.services.appointments import (
 )
 from apps.scheduling.services.common import datetime_or_error, zone_or_error
 from apps.scheduling.slots import is_bookable
-from apps.events.bus import emit
 
 CheckoutStep = Callable[[Viewer, Appointment, Mapping[str, Any]], None]
 _steps: list[CheckoutStep] = []
@@ -52,34 +49,9 @@ def _client(viewer: Viewer, provider: User, values: Mapping[str, Any]) -> User:
     """The signed-in patient, or the organization's patient with this e-mail and name, or a new one."""
     if viewer.is_patient:
         return viewer.user
-    errors = Collector()
-    first = clean_text(errors, "first_name", values.get("first_name"), required=True)
-    last = clean_text(errors, "last_name", values.get("last_name"), required=True)
-    email = clean_email(errors, values.get("email"), required=True)
-    phone = clean_text(errors, "phone_number", values.get("phone_number"))
-    errors.raise_if_any()
-    match = User.objects.annotate(le=Lower("email"), lf=Lower("first_name"), ll=Lower("last_name")).filter(
-        organization_id=provider.organization_id, is_patient=True, le=email.lower(), lf=first.lower(),
-        ll=last.lower(),
-    )
-    existing = match.first()
-    if existing is not None:
-        return existing
-    client = User(organization_id=provider.organization_id, is_patient=True, dietitian=provider, email=email,
-                  first_name=first, last_name=last, phone_number=phone or "",
-                  timezone=values.get("timezone") or "", signup_token=secrets.token_urlsafe(24))
-    client.set_unusable_password()
-    try:
-        with transaction.atomic():
-            client.save()
-    except IntegrityError:
-        # A concurrent checkout created the same person first; use that record.
-        existing = match.first()
-        if existing is None:
-            raise
-        return existing
-    emit("patient.created", client, organization_id=client.organization_id, actor_id=None)
-    return client
+    return patients.client_find_or_create(
+        provider=provider, first_name=values.get("first_name"), last_name=values.get("last_name"),
+        email=values.get("email"), phone_number=values.get("phone_number"), timezone=values.get("timezone"))
 
 
 @transaction.atomic
