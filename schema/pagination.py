@@ -12,14 +12,14 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Expression, F, Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from strawberry_django.optimizer import optimize
 
 from apps.core.errors import ValidationFailed
+from apps.core.ordering import SortKey
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -27,14 +27,7 @@ MAX_CURSOR_LENGTH = 1024
 
 M = TypeVar("M", bound=Model)
 
-
-@dataclass(frozen=True)
-class SortKey:
-    """One column of an ordering. ``expression`` is annotated under ``name`` when given."""
-
-    name: str
-    descending: bool = False
-    expression: Expression | F | None = None
+__all__ = ["SortKey", "by_id", "decode_cursor", "encode_cursor", "paginate", "validate_window"]
 
 
 def by_id(descending: bool = True) -> list[SortKey]:
@@ -65,8 +58,8 @@ def decode_cursor(cursor: str, expected: int) -> list[str | None]:
     try:
         data = json.loads(base64.b64decode(cursor.encode("ascii"), validate=True))
     except (binascii.Error, UnicodeError, ValueError) as error:
-        raise ValidationFailed("after",
-                               "'after' is not a valid cursor; pass the cursor field of a returned item.") from error
+        raise ValidationFailed(
+            "after", "'after' is not a valid cursor; pass the cursor field of a returned item.") from error
     values = data.get("k") if isinstance(data, dict) else None
     if (
         not isinstance(values, list)

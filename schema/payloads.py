@@ -20,9 +20,15 @@ from schema.errors import FieldErrorType
 P = TypeVar("P")
 
 
-def payload_type(name: str, description: str | None = None, **fields: Any) -> type:
-    """A payload type named ``name`` with nullable ``fields`` and the documented ``messages`` list."""
-    annotations: dict[str, Any] = {field: kind | None for field, kind in fields.items()}
+def payload_type(name: str, description: str | None = None, *, non_null: Iterable[str] = (), **fields: Any) -> type:
+    """A payload type named ``name`` with nullable ``fields`` and the documented ``messages`` list.
+
+    ``non_null`` names fields the published schema declares non-null; ``run`` must then give
+    them a value on failure too (its ``failed`` mapping).
+    """
+    required = set(non_null)
+    annotations: dict[str, Any] = {field: kind if field in required else kind | None
+                                   for field, kind in fields.items()}
     annotations["messages"] = list[FieldErrorType] | None
     namespace: dict[str, Any] = {"__annotations__": annotations, **dict.fromkeys(annotations)}
     return strawberry.type(type(name, (), namespace), name=name, description=description)

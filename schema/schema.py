@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from schema.accounts.types import compose_user_type
 from schema.errors import ErrorFormatter
 from schema.extensions import AuthenticationGate, query_limits
 
@@ -33,6 +34,8 @@ def _collect(kind: str) -> tuple[type, ...]:
 
 def build_schema() -> Schema:
     subscriptions = _collect("Subscription")
+    # Every domain is imported now, so each has registered its User fields.
+    compose_user_type()
     return Schema(
         query=merge_types("Query", _collect("Query")),
         mutation=merge_types("Mutation", _collect("Mutation")),

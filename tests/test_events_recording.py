@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 
 from apps.accounts import mail
+from apps.accounts.inputs import ClientChanges
 from apps.accounts.models import AppliedTag, Tag, User, UserGroup
 from apps.accounts.services import patients as patient_services
 from apps.accounts.services import tags as tag_services
@@ -166,7 +167,7 @@ def test_rolled_back_outer_transaction_records_nothing(committed_hook):
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        patient_services.client_update(viewer, user_id=world.patients[0].pk, values={"first_name": "Ghost"})
+        patient_services.client_update(viewer, user_id=world.patients[0].pk, changes=ClientChanges(first_name="Ghost"))
         tag = tag_services.tag_create(viewer, name="Ghost tag", taggable_user_id=world.patients[0].pk)
         assert Event.objects.count() == 2 and tag.pk  # emitted inside the transaction...
         raise Abort()
@@ -174,7 +175,7 @@ def test_rolled_back_outer_transaction_records_nothing(committed_hook):
     assert committed_hook == []
     assert User.objects.get(pk=world.patients[0].pk).first_name != "Ghost"
     # A committed change is recorded and published exactly once.
-    patient_services.client_update(viewer, user_id=world.patients[0].pk, values={"first_name": "Real"})
+    patient_services.client_update(viewer, user_id=world.patients[0].pk, changes=ClientChanges(first_name="Real"))
     assert recorded() == [("patient.updated", str(world.patients[0].pk), ["first_name"])]
     assert committed_hook == ["patient.updated"]
 

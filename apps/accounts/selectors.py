@@ -6,13 +6,17 @@ An ID outside the viewer's scope behaves exactly like an ID that does not exist.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, DateTimeField, Expression, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Lower
 
 from apps.accounts.models import ApiKey, Location, Organization, OrganizationMembership, Tag, User, UserGroup
-from apps.accounts.viewer import Viewer
+from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import NotFound
 from apps.core.lookup import get_visible, parse_id
+from apps.core.ordering import Sort, SortKey, sort_for
 from apps.core.text import reject_nul
 from apps.core.timefmt import TimeFormatError, parse_date
 
@@ -65,12 +69,12 @@ def visible_patients(viewer: Viewer) -> QuerySet[User]:
     return qs
 
 
-def user_get(viewer: Viewer, user_id: object) -> User:
-    return get_visible(visible_users(viewer), user_id, "User")
+def user_get(viewer: Viewer, user_id: object, *, field: str = "id") -> User:
+    return get_visible(visible_users(viewer), user_id, "User", field=field)
 
 
-def patient_get(viewer: Viewer, user_id: object) -> User:
-    return get_visible(visible_patients(viewer), user_id, "Patient")
+def patient_get(viewer: Viewer, user_id: object, *, field: str = "id") -> User:
+    return get_visible(visible_patients(viewer), user_id, "Patient", field=field)
 
 
 def organization_providers(viewer: Viewer) -> QuerySet[User]:
@@ -114,7 +118,8 @@ def patients_filter(
     show_all_by_default: bool | None = True,
     conversation_id: object = None,
 ) -> QuerySet[User]:
-    """The filter shared by ``users`` and ``usersCount``."""
+    """The filter shared by ``users`` and ``usersCount`` (providers and staff only)."""
+    viewer.require(MEMBER)
     reject_nul(keywords, "keywords")
     reject_nul(active_status, "active_status")
     qs = visible_patients(viewer)
@@ -160,8 +165,7 @@ def members_filter(
     viewer: Viewer, *, keywords: str | None = None, licensed_in_state: str | None = None,
     conversation_id: object = None,
 ) -> QuerySet[User]:
-    if not viewer.is_member:
-        return _none(User)
+    viewer.require(MEMBER)
     if conversation_id not in (None, ""):
         return _in_conversation(organization_providers(viewer), conversation_id)
     reject_nul(keywords, "keywords")
@@ -218,13 +222,13 @@ def memberships(viewer: Viewer) -> QuerySet[OrganizationMembership]:
     return OrganizationMembership.objects.filter(organization_id=viewer.organization_id)
 
 
-def membership_get(viewer: Viewer, membership_id: object) -> OrganizationMembership:
-    return get_visible(memberships(viewer).select_related("user"), membership_id, "Organization membership")
+def membership_get(viewer: Viewer, membership_id: object, *, field: str = "id") -> OrganizationMembership:
+    return get_visible(memberships(viewer).select_related("user"), membership_id, "Organization membership",
+                       field=field)
 
 
 def groups_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[UserGroup]:
-    if not viewer.is_member:
-        return UserGroup.objects.none()
+    viewer.require(MEMBER)
     reject_nul(keywords, "keywords")
     qs = UserGroup.objects.filter(organization_id=viewer.organization_id)
     if keywords and keywords.strip():
@@ -232,18 +236,21 @@ def groups_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[Us
     return qs
 
 
-def group_get(viewer: Viewer, group_id: object) -> UserGroup:
-    return get_visible(groups_filter(viewer), group_id, "User group")
+def group_get(viewer: Viewer, group_id: object, *, field: str = "id") -> UserGroup:
+    return get_visible(groups_filter(viewer), group_id, "User group", field=field)
 
 
-def tags_visible(viewer: Viewer) -> QuerySet[Tag]:
-    if not viewer.is_member:
-        return Tag.objects.none()
-    return Tag.objects.filter(organization_id=viewer.organization_id)
+def tags_visible(viewer: Viewer, *, ids: list[object] | None = None) -> QuerySet[Tag]:
+    """The organization's tags (providers' internal labels: members only); ``ids`` narrows them."""
+    viewer.require(MEMBER)
+    qs = Tag.objects.filter(organization_id=viewer.organization_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=[pk for pk in (parse_id(i) for i in ids) if pk])
+    return qs
 
 
-def tag_get(viewer: Viewer, tag_id: object) -> Tag:
-    return get_visible(tags_visible(viewer), tag_id, "Tag")
+def tag_get(viewer: Viewer, tag_id: object, *, field: str = "id") -> Tag:
+    return get_visible(tags_visible(viewer), tag_id, "Tag", field=field)
 
 
 def locations_visible(viewer: Viewer) -> QuerySet[Location]:
@@ -256,15 +263,14 @@ def locations_visible(viewer: Viewer) -> QuerySet[Location]:
     return Location.objects.filter(organization_id=viewer.organization_id)
 
 
-def location_get(viewer: Viewer, location_id: object) -> Location:
-    return get_visible(locations_visible(viewer), location_id, "Location")
+def location_get(viewer: Viewer, location_id: object, *, field: str = "id") -> Location:
+    return get_visible(locations_visible(viewer), location_id, "Location", field=field)
 
 
 def api_keys_visible(viewer: Viewer) -> QuerySet[ApiKey]:
     """A user's own live keys; the owner also sees the organization's, developers the patients'
     (the keys they may create, see ``api_key_create``)."""
-    if not viewer.is_authenticated:
-        return ApiKey.objects.none()
+    viewer.require()
     qs = ApiKey.objects.filter(revoked_at__isnull=True)
     if viewer.is_owner:
         return qs.filter(user__organization_id=viewer.organization_id)
@@ -273,3 +279,67 @@ def api_keys_visible(viewer: Viewer) -> QuerySet[ApiKey]:
     return qs.filter(user_id=viewer.user_id)
 
 
+
+
+# ---- sort orders (``sort_by``) ----------------------------------------------------------
+
+# Documented sort_by values of users and organizationMembers; group and provider sorts
+# coalesce missing values so keyset cursors stay valid on them.
+USER_SORTS: dict[str, Sort] = {
+    "last_name_desc": [SortKey("ln", True, Lower("last_name"))],
+    "last_name_asc": [SortKey("ln", False, Lower("last_name"))],
+    "last_name": [SortKey("ln", False, Lower("last_name"))],
+    "first_name_asc": [SortKey("fn", False, Lower("first_name"))],
+    "first_name_desc": [SortKey("fn", True, Lower("first_name"))],
+    "email": [SortKey("em", False, Lower("email"))],
+    "created_at_asc": [SortKey("created_at", False)],
+    "created_at_desc": [SortKey("created_at", True)],
+    "updated_at_asc": [SortKey("updated_at", False)],
+    "updated_at_desc": [SortKey("updated_at", True)],
+    "group_name_asc": [SortKey("gn", False, Coalesce(Lower("user_group__name"), Value("")))],
+    "group_name_desc": [SortKey("gn", True, Coalesce(Lower("user_group__name"), Value("")))],
+    "provider_name_asc": [SortKey("pn", False, Coalesce(Lower("dietitian__last_name"), Value("")))],
+    "provider_name_desc": [SortKey("pn", True, Coalesce(Lower("dietitian__last_name"), Value("")))],
+}
+GROUP_SORTS: dict[str, Sort] = {
+    "name": [SortKey("n", False, Lower("name"))],
+    "group_name_asc": [SortKey("n", False, Lower("name"))],
+    "group_name_desc": [SortKey("n", True, Lower("name"))],
+    "invite_code": [SortKey("invite_code", False)],
+    "created_at_asc": [SortKey("created_at", False)],
+    "created_at_desc": [SortKey("created_at", True)],
+    "users_count_asc": [SortKey("uc", False, Count("users"))],
+    "users_count_desc": [SortKey("uc", True, Count("users"))],
+}
+TAG_SORT = [SortKey("n", False, Lower("name"))]
+
+# Users without a value sort after everyone else in both directions. Keyset cursors cannot
+# hold NULL, so the missing value is replaced by a date beyond every real one: far future
+# ascending, far past descending (registered dates must lie between these two).
+_MISSING_LAST_ASC = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+_MISSING_LAST_DESC = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def register_user_date_sort(name: str, expression: Callable[[], Expression]) -> None:
+    """Adds ``<name>_asc`` and ``<name>_desc`` to the user sorts, ordering by a date that another
+    domain computes per user (scheduling's next appointment), without accounts importing it.
+    ``expression`` is called per request, so it may compare against the current time."""
+
+    def order(descending: bool) -> Callable[[], list[SortKey]]:
+        def build() -> list[SortKey]:
+            sentinel = _MISSING_LAST_DESC if descending else _MISSING_LAST_ASC
+            value = Coalesce(expression(), Value(sentinel), output_field=DateTimeField())
+            return [SortKey(name, descending, value)]
+
+        return build
+
+    USER_SORTS[f"{name}_asc"] = order(descending=False)
+    USER_SORTS[f"{name}_desc"] = order(descending=True)
+
+
+def user_sort(sort_by: str | None, *, default: str) -> list[SortKey]:
+    return sort_for(USER_SORTS, sort_by, default)
+
+
+def group_sort(sort_by: str | None) -> list[SortKey]:
+    return sort_for(GROUP_SORTS, sort_by, "name")

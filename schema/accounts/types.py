@@ -1,28 +1,26 @@
-"""GraphQL types of the accounts domain, named and spelled as the published API spells them."""
+"""GraphQL types of the accounts domain, named and spelled as the published API spells them.
+
+``User`` also carries fields of other domains (scheduling's ``next_appt_date``, ...). A domain
+declares them on a plain class of ``strawberry_django.field`` resolvers and passes it to
+``register_user_fields``; ``compose_user_type`` (called once by ``schema.schema`` after every
+domain is imported) adds them to ``UserType`` and only then makes it a Strawberry type. So
+accounts imports no other domain, every module may import ``UserType`` at any time, and each
+domain's fields keep their own optimizer hints.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Prefetch, QuerySet
 from strawberry import auto
+from strawberry.types.field import StrawberryField
 from strawberry_django.optimizer import optimize
 
 from apps.accounts import models, selectors
-from apps.core.timefmt import TimeFormatError, format_datetime
-from apps.scheduling.models import AppointmentTypeCredit
-from apps.scheduling.selectors import next_appointment_start, next_appointment_start_subquery
-
-if TYPE_CHECKING:
-    from schema.scheduling.types import AppointmentTypeCreditType
-
-
-def _next_appointment_start(info: object = None) -> Subquery:
-    # The optimizer calls annotate callables with the field's info; the subquery does not need it.
-    return next_appointment_start_subquery()
+from apps.core.timefmt import format_datetime
 
 
 def _scoped_tagged_users(info: strawberry.Info) -> Prefetch:
@@ -133,8 +131,9 @@ class TagType:
         return list(selectors.visible_users(info.context.viewer).filter(applied_tags__tag=root).order_by("id"))
 
 
-@strawberry_django.type(models.User, name="User")
+# Made a Strawberry type by ``compose_user_type`` once the other domains' fields are added.
 class UserType:
+
     id: strawberry.ID
     first_name: auto
     last_name: auto
@@ -216,27 +215,9 @@ class UserType:
     def updated_at(self, root: models.User) -> str:
         return format_datetime(root.updated_at)
 
-    @strawberry_django.field(annotate={"_next_appt_start": _next_appointment_start}, only=["timezone"],
-                             description="Start of the next active appointment, like 2021-10-10 10:00:00 -0400.")
-    def next_appt_date(self, root: models.User) -> str | None:
-        # A user loaded outside the optimizer (currentUser, user(id:)) costs one query.
-        start = root._next_appt_start if hasattr(root, "_next_appt_start") else next_appointment_start(root)
-        try:
-            return format_datetime(start, root.timezone or "UTC")
-        except TimeFormatError:
-            return format_datetime(start)
-
     @strawberry_django.field(description="No avatar storage exists yet, so this is always null.")
     def avatar_url(self, root: models.User) -> str | None:
         return None
-
-    @strawberry_django.field(
-        prefetch_related=[Prefetch("appointment_type_credits", queryset=AppointmentTypeCredit.objects.order_by("id"))]
-    )
-    def appointment_type_credits(
-        self, root: models.User
-    ) -> list[Annotated[AppointmentTypeCreditType, strawberry.lazy("schema.scheduling.types")]]:
-        return list(root.appointment_type_credits.all())
 
     @strawberry_django.field(only=["signup_token", "is_patient"])
     def set_password_link(self, root: models.User, info: strawberry.Info) -> str | None:
@@ -291,3 +272,35 @@ class ApiKeyType:
     @strawberry_django.field(only=["user_id"])
     def user_id(self, root: models.ApiKey) -> strawberry.ID:
         return strawberry.ID(str(root.user_id))
+
+
+_user_field_parts: list[type] = []
+_composed = False
+
+
+def register_user_fields(part: type) -> None:
+    """Adds the ``strawberry_django.field`` resolvers declared on ``part`` to ``User``.
+
+    Their annotations resolve in the module that declares them (use ``strawberry.lazy`` for
+    types that would import back into accounts). Call it when the domain's schema module is
+    imported, before the schema is built.
+    """
+    if _composed:
+        raise RuntimeError("register_user_fields was called after the schema was built")
+    if part not in _user_field_parts:
+        _user_field_parts.append(part)
+
+
+def compose_user_type() -> type:
+    """Makes ``UserType`` the ``User`` type: the accounts fields, then each registered part's."""
+    global _composed
+    if not _composed:
+        for part in _user_field_parts:
+            for name, value in vars(part).items():
+                if isinstance(value, StrawberryField):
+                    if name in vars(UserType):
+                        raise RuntimeError(f"User.{name} is declared twice")
+                    setattr(UserType, name, value)
+        strawberry_django.type(models.User, name="User")(UserType)
+        _composed = True
+    return UserType

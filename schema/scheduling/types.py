@@ -6,13 +6,14 @@ import datetime as dt
 
 import strawberry
 import strawberry_django
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Subquery
 from strawberry import auto
 
 from apps.accounts.models import User
 from apps.core.timefmt import TimeFormatError, format_datetime, get_zone
 from apps.scheduling import models
-from schema.accounts.types import UserGroupType, UserType
+from apps.scheduling.selectors import next_appointment_start, next_appointment_start_subquery
+from schema.accounts.types import UserGroupType, UserType, register_user_fields
 
 
 def _viewer_zone(info: strawberry.Info, fallback: str | None) -> str:
@@ -145,6 +146,35 @@ class AppointmentTypeCreditType:
     @strawberry_django.field(only=["appointment_type_id"])
     def appointment_type_id(self, root: models.AppointmentTypeCredit) -> strawberry.ID:
         return strawberry.ID(str(root.appointment_type_id))
+
+
+def _next_appointment_start(info: object = None) -> Subquery:
+    # The optimizer calls annotate callables with the field's info; the subquery does not need it.
+    return next_appointment_start_subquery()
+
+
+class SchedulingUserFields:
+    """Scheduling's fields of ``User`` (registered below; accounts composes ``User``)."""
+
+    @strawberry_django.field(annotate={"_next_appt_start": _next_appointment_start}, only=["timezone"],
+                             description="Start of the next active appointment, like 2021-10-10 10:00:00 -0400.")
+    def next_appt_date(self, root: User) -> str | None:
+        # A user loaded outside the optimizer (currentUser, user(id:)) costs one query.
+        start = root._next_appt_start if hasattr(root, "_next_appt_start") else next_appointment_start(root)
+        try:
+            return format_datetime(start, root.timezone or "UTC")
+        except TimeFormatError:
+            return format_datetime(start)
+
+    @strawberry_django.field(
+        prefetch_related=[Prefetch("appointment_type_credits",
+                                   queryset=models.AppointmentTypeCredit.objects.order_by("id"))]
+    )
+    def appointment_type_credits(self, root: User) -> list[AppointmentTypeCreditType]:
+        return list(root.appointment_type_credits.all())
+
+
+register_user_fields(SchedulingUserFields)
 
 
 @strawberry.input(name="AppointmentTypeCreditInput")

@@ -48,9 +48,9 @@ CREATE_CLIENT = """mutation($input: createClientInput) {
     ({"first_name": "A", "last_name": "B", "email": "ab@example.com", "timezone": "Mars/Olympus"},
      [{"field": "timezone", "message": "is not a known timezone (use an IANA name like America/New_York)"}]),
     ({"first_name": "A", "last_name": "B", "email": "ab@example.com", "dietitian_id": "x' OR 1=1"},
-     [{"field": "dietitian_id", "message": "Provider not found"}]),
+     [{"field": "dietitian_id", "message": "Provider not found."}]),
     ({"first_name": "A", "last_name": "B", "email": "ab@example.com", "user_group_id": "-1"},
-     [{"field": "user_group_id", "message": "User group not found"}]),
+     [{"field": "user_group_id", "message": "User group not found."}]),
 ])
 def test_create_client_bad_values(gql, world, keys, values, expected):
     before = counts()

@@ -141,6 +141,9 @@ DELETE_KEY = """mutation($id: ID) {
 }"""
 
 
+KEY_NOT_FOUND = {"deleteApiKey": {"api_key": None, "messages": [{"field": "id", "message": "API key not found."}]}}
+
+
 def test_delete_api_key_stops_it(gql, world, keys):
     plain = factories.api_key(world.provider)
     record = ApiKey.objects.get(key_hash=token_hash(plain))
@@ -149,10 +152,10 @@ def test_delete_api_key_stops_it(gql, world, keys):
     assert result == {"deleteApiKey": {"api_key": {"id": str(record.pk)}, "messages": []}}
     assert error_codes(gql(CURRENT, key=plain)) == ["UNAUTHENTICATED"]
     # Deleting it again: it no longer exists for anyone.
-    assert error_codes(gql(DELETE_KEY, {"id": str(record.pk)}, key=keys["provider"])) == ["NOT_FOUND"]
+    assert data_of(gql(DELETE_KEY, {"id": str(record.pk)}, key=keys["provider"])) == KEY_NOT_FOUND
     # Another provider's key is not the provider's to delete.
     staff_key = ApiKey.objects.get(user=world.staff)
-    assert error_codes(gql(DELETE_KEY, {"id": str(staff_key.pk)}, key=keys["provider"])) == ["NOT_FOUND"]
+    assert data_of(gql(DELETE_KEY, {"id": str(staff_key.pk)}, key=keys["provider"])) == KEY_NOT_FOUND
     assert ApiKey.objects.get(pk=staff_key.pk).revoked_at is None
 
 
@@ -170,7 +173,8 @@ def test_developer_sees_and_revokes_patient_keys_only(gql, world, keys):
     expected = ApiKey.objects.filter(user__in=[world.provider, *world.patients]).values_list("pk", flat=True)
     assert listed == {str(pk) for pk in expected}
     owner_key = ApiKey.objects.get(user=world.owner)
-    assert error_codes(gql(DELETE_KEY, {"id": str(owner_key.pk)}, key=keys["provider"])) == ["NOT_FOUND"]
+    assert data_of(gql(DELETE_KEY, {"id": str(owner_key.pk)}, key=keys["provider"])) == KEY_NOT_FOUND
+    assert ApiKey.objects.get(pk=owner_key.pk).revoked_at is None
     patient_key = ApiKey.objects.get(user=world.patients[0])
     assert data_of(gql(DELETE_KEY, {"id": str(patient_key.pk)}, key=keys["provider"]))["deleteApiKey"][
         "messages"] == []

@@ -278,7 +278,7 @@ def test_update_user_group_with_unknown_onboarding_flow(gql, world, keys):
     result = data_of(gql(documented_operation("0957_updateUserGroup.graphql"),
                          {"id": str(group.pk), "name": "New name", "onboarding_flow_id": "11"}, key=keys["provider"]))
     assert result == {"updateUserGroup": {"user_group": None, "messages": [
-        {"field": "onboarding_flow_id", "message": "Onboarding flow not found"}]}}
+        {"field": "onboarding_flow_id", "message": "Onboarding flow not found."}]}}
     group.refresh_from_db()
     assert group.name == "Old name"
 

@@ -231,11 +231,13 @@ def test_tag_application_is_idempotent_and_removal_of_unapplied_tag_is_not_found
     assert AppliedTag.objects.count() == 1
     missing = data_of(gql(apply, {"ids": [str(tag.pk), "999999"], "u": str(world.patients[1].pk)},
                           key=keys["provider"]))
-    assert missing["bulkApply"] == {"tags": None, "messages": [{"field": "ids", "message": "Some tags were not found"}]}
+    assert missing["bulkApply"] == {"tags": None,
+                                    "messages": [{"field": "ids", "message": "Some tags were not found."}]}
     remove = ("mutation($id: ID, $u: ID) { removeAppliedTag(input: {id: $id, taggable_user_id: $u}) "
-              "{ tag { id } messages { field message } } }")
-    result = gql(remove, {"id": str(tag.pk), "u": str(world.patients[1].pk)}, key=keys["provider"])
-    assert error_codes(result) == ["NOT_FOUND"]
+              "{ tag { id } messages { field message code } } }")
+    result = data_of(gql(remove, {"id": str(tag.pk), "u": str(world.patients[1].pk)}, key=keys["provider"]))
+    assert result["removeAppliedTag"] == {"tag": None, "messages": [
+        {"field": "id", "message": "This tag is not applied to this user.", "code": "NOT_FOUND"}]}
     assert AppliedTag.objects.count() == 1
 
 
@@ -261,7 +263,7 @@ def test_locations_by_patient_and_update(gql, world, keys):
     assert own["location"]["country"] == "US"
     other = data_of(gql(LOCATION, {"input": {"user_id": str(world.patients[1].pk), "city": "X"}},
                         key=keys["patient"]))["createLocation"]
-    assert other == {"location": None, "messages": [{"field": "user_id", "message": "User not found"}]}
+    assert other == {"location": None, "messages": [{"field": "user_id", "message": "User not found."}]}
     update = ("mutation($id: ID, $city: String) { updateLocation(input: {id: $id, city: $city}) "
               "{ location { id city } messages { field message } } }")
     result = data_of(gql(update, {"id": own["location"]["id"], "city": "Cambridge"}, key=keys["provider"]))
@@ -270,7 +272,9 @@ def test_locations_by_patient_and_update(gql, world, keys):
     assert Location.objects.get(pk=own["location"]["id"]).city == "Cambridge"
     # Another patient cannot touch it.
     third = factories.api_key(world.patients[2])
-    assert error_codes(gql(update, {"id": own["location"]["id"], "city": "Hacked"}, key=third)) == ["NOT_FOUND"]
+    refused = data_of(gql(update, {"id": own["location"]["id"], "city": "Hacked"}, key=third))["updateLocation"]
+    assert refused == {"location": None, "messages": [{"field": "id", "message": "Location not found."}]}
+    assert Location.objects.get(pk=own["location"]["id"]).city == "Cambridge"
 
 
 ANNOUNCEMENT = "announcement { id title description } messages { field message }"

@@ -57,6 +57,10 @@ LISTS = {
         organization { id name } user_group { id name users_count } tags { id name tagged_users { id } }
         dietitian { id first_name organization { id } } locations { id city } care_team { id }
     } }""",
+    # Fields other domains add to User (scheduling's) keep their optimizer hints.
+    "users domain fields": """query($n: Int) { users(page_size: $n) {
+        id next_appt_date appointment_type_credits { id total_credits appointment_type_id }
+    } }""",
     "userGroups": """query($n: Int) { userGroups(page_size: $n, should_paginate: true) {
         id cursor name users_count invite_code } }""",
     "organizationMembers": """query($n: Int) { organizationMembers(page_size: $n) {

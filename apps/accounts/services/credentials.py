@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from apps.accounts.authentication import API_KEY_PREFIX, SESSION_PREFIX
 from apps.accounts.models import ApiKey, OrganizationMembership, SessionToken, User
-from apps.accounts.selectors import api_keys_visible, parse_id, visible_users
+from apps.accounts.selectors import api_keys_visible, parse_id, user_get
 from apps.accounts.validation import clean_email, clean_text
-from apps.accounts.viewer import Viewer
+from apps.accounts.viewer import OWNER, Viewer
 from apps.core import ratelimit
 from apps.core.crypto import random_token, token_hash
-from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.core.errors import Collector, ValidationFailed
+from apps.core.lookup import get_visible
 
 # A fixed hash to compare against when no account matches, so a miss costs as much as a hit.
 _DUMMY_HASH = "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$WjX3jXUQxMG4+M0Ndv0Y1T3vW9Wg7tN3u0iTtgIbqSw"
@@ -30,28 +31,21 @@ class IssuedKey:
 
 
 @transaction.atomic
-def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> IssuedKey:
+def api_key_create(viewer: Viewer, *, user_id: object = None, name: str | None = None) -> IssuedKey:
     """Anyone may create keys for themselves; the owner for anyone of the organization; developers
     for patients only (a key carries its user's powers, so a developer minting one for the owner or
     another member would escalate their own permissions)."""
-    if not viewer.is_authenticated:
-        raise Forbidden()
+    viewer.require()
     errors = Collector()
     name = clean_text(errors, "name", name, limit=ApiKey._meta.get_field("name").max_length)
     errors.raise_if_any()
-    target_pk = parse_id(user_id) if user_id not in (None, "") else viewer.user_id
-    if target_pk is None:
-        raise ValidationFailed("user_id", "User not found")
-    if target_pk == viewer.user_id:
+    if user_id in (None, "") or parse_id(user_id) == viewer.user_id:
         target = viewer.user
     else:
-        if not (viewer.is_owner or viewer.has_permission("is_developer")):
-            raise Forbidden("Only the owner or developers can create API keys for other users.")
-        target = visible_users(viewer).filter(pk=target_pk).first()
-        if target is None:
-            raise ValidationFailed("user_id", "User not found")
-        if not target.is_patient and not viewer.is_owner:
-            raise Forbidden("Only the owner can create API keys for providers and staff members.")
+        viewer.require("is_developer", message="Only the owner or developers can create API keys for other users.")
+        target = user_get(viewer, user_id, field="user_id")
+        if not target.is_patient:
+            viewer.require(OWNER, message="Only the owner can create API keys for providers and staff members.")
     if not target.is_patient and not OrganizationMembership.objects.filter(
         user_id=target.pk, active=True, has_api_access=True
     ).exists():
@@ -70,10 +64,7 @@ def api_key_create(viewer: Viewer, *, user_id: object, name: str | None) -> Issu
 
 @transaction.atomic
 def api_key_delete(viewer: Viewer, *, key_id: object) -> ApiKey:
-    pk = parse_id(key_id)
-    key = api_keys_visible(viewer).filter(pk=pk).first() if pk else None
-    if key is None:
-        raise NotFound(message="API key not found.")
+    key = get_visible(api_keys_visible(viewer), key_id, "API key")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
     return key
@@ -116,7 +107,9 @@ def sign_in(*, email: str | None, password: str | None) -> Session:
     return Session(plain, user)
 
 
-def sign_out(viewer: Viewer) -> None:
+def sign_out(viewer: Viewer) -> bool:
     """Ends the session the request came with; an API key is not affected (use deleteApiKey)."""
+    viewer.require()
     if viewer.session_id:
         SessionToken.objects.filter(pk=viewer.session_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return True

@@ -7,25 +7,22 @@ from django.db import transaction
 from apps.accounts.models import User, UserGroup
 from apps.accounts.selectors import group_get
 from apps.accounts.validation import clean_text
-from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.accounts.viewer import MEMBER, Viewer
+from apps.core.errors import Collector, NotFound, ValidationFailed
 from apps.events.bus import emit
 
-
-def _require_member(viewer: Viewer) -> None:
-    if not viewer.is_member:
-        raise Forbidden("Only providers and staff members can manage groups.")
+_MEMBERS_ONLY = "Only providers and staff members can manage groups."
 
 
 def _onboarding_flow(value: object) -> None:
     # Onboarding flows arrive with the forms domain; until then no id can name one.
     if value not in (None, ""):
-        raise ValidationFailed("onboarding_flow_id", "Onboarding flow not found")
+        raise NotFound("onboarding_flow_id", "Onboarding flow not found.")
 
 
 @transaction.atomic
 def group_create(viewer: Viewer, *, name: str | None) -> UserGroup:
-    _require_member(viewer)
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     errors = Collector()
     cleaned = clean_text(errors, "name", name, required=True)
     errors.raise_if_any()
@@ -33,8 +30,9 @@ def group_create(viewer: Viewer, *, name: str | None) -> UserGroup:
 
 
 @transaction.atomic
-def group_update(viewer: Viewer, *, group_id: object, name: str | None, onboarding_flow_id: object) -> UserGroup:
-    _require_member(viewer)
+def group_update(viewer: Viewer, *, group_id: object, name: str | None = None,
+                 onboarding_flow_id: object = None) -> UserGroup:
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     group = group_get(viewer, group_id)
     errors = Collector()
     cleaned = clean_text(errors, "name", name, required=True) if name is not None else None
@@ -47,16 +45,13 @@ def group_update(viewer: Viewer, *, group_id: object, name: str | None, onboardi
 
 
 @transaction.atomic
-def group_delete(viewer: Viewer, *, group_id: object, group_to_receive_clients: object) -> UserGroup:
+def group_delete(viewer: Viewer, *, group_id: object, group_to_receive_clients: object = None) -> UserGroup:
     """Deletes the group; its patients move to ``group_to_receive_clients`` or to no group."""
-    _require_member(viewer)
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     group = group_get(viewer, group_id)
     receiver = None
     if group_to_receive_clients not in (None, ""):
-        try:
-            receiver = group_get(viewer, group_to_receive_clients)
-        except NotFound as error:
-            raise ValidationFailed("group_to_receive_clients", "User group not found") from error
+        receiver = group_get(viewer, group_to_receive_clients, field="group_to_receive_clients")
         if receiver.pk == group.pk:
             raise ValidationFailed("group_to_receive_clients", "cannot be the group being deleted")
     members = list(User.objects.filter(user_group=group).select_for_update().only("id", "organization_id"))

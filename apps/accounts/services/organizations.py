@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from apps.accounts import mail
+from apps.accounts.inputs import MemberChanges, NewMember
 from apps.accounts.models import Organization, OrganizationMembership, User
 from apps.accounts.selectors import membership_get, memberships, parse_id
 from apps.accounts.services.common import apply_changes
 from apps.accounts.validation import check_password, check_timezone, clean_email, clean_text
-from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, Forbidden, ValidationFailed
+from apps.accounts.viewer import OWNER, Viewer
+from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.core.inputs import sent
 
 ROLES = {"standard": OrganizationMembership.STANDARD, "support": OrganizationMembership.SUPPORT}
 MEMBER_FIELDS = ("first_name", "last_name", "phone_number")
@@ -37,26 +38,26 @@ def _target_organization(viewer: Viewer, organization_id: object) -> Organizatio
     org = Organization.objects.filter(pk=parse_id(organization_id), parent_id=own.pk).first() \
         if parse_id(organization_id) else None
     if org is None:
-        raise ValidationFailed("organization_id", "Organization not found")
+        raise NotFound("organization_id", "Organization not found.")
     return org
 
 
 @transaction.atomic
-def membership_create(viewer: Viewer, *, values: Mapping[str, Any]) -> OrganizationMembership:
+def membership_create(viewer: Viewer, member: NewMember) -> OrganizationMembership:
     """Owners and members with ``can_add_members`` add a provider or staff member."""
-    if not viewer.has_permission("can_add_members"):
-        raise Forbidden("You need the can_add_members permission to add organization members.")
+    viewer.require("can_add_members",
+                   message="You need the can_add_members permission to add organization members.")
     errors = Collector()
-    organization = _target_organization(viewer, values.get("organization_id"))
-    first = clean_text(errors, "first_name", values.get("first_name"), required=True)
-    last = clean_text(errors, "last_name", values.get("last_name"), required=True)
-    email = clean_email(errors, values.get("email"), required=True)
-    title = clean_text(errors, "title", values.get("title")) or ""
-    phone = clean_text(errors, "phone_number", values.get("phone_number")) or ""
-    timezone = check_timezone(errors, values.get("timezone")) or ""
-    role = _role(errors, values.get("org_role")) or OrganizationMembership.STANDARD
-    password = values.get("password")
-    check_password(errors, password, user_inputs=[values.get("email"), first, last])
+    organization = _target_organization(viewer, member.organization_id)
+    first = clean_text(errors, "first_name", member.first_name, required=True)
+    last = clean_text(errors, "last_name", member.last_name, required=True)
+    email = clean_email(errors, member.email, required=True)
+    title = clean_text(errors, "title", member.title) or ""
+    phone = clean_text(errors, "phone_number", member.phone_number) or ""
+    timezone = check_timezone(errors, member.timezone) or ""
+    role = _role(errors, member.org_role) or OrganizationMembership.STANDARD
+    password = member.password
+    check_password(errors, password, user_inputs=[member.email, first, last])
     if email and User.objects.filter(organization=organization, is_patient=False, email__iexact=email).exists():
         errors.add("email", "A member with this e-mail already exists in this organization")
     errors.raise_if_any()
@@ -72,29 +73,30 @@ def membership_create(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
     membership = OrganizationMembership.objects.create(
         organization=organization, user=user, org_role=role, title=title
     )
-    if values.get("send_invite_email") or (not values.get("dont_send_welcome") and not password):
+    if member.send_invite_email or (not member.dont_send_welcome and not password):
         mail.welcome(user)
     return membership
 
 
 @transaction.atomic
-def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> OrganizationMembership:
+def membership_update(viewer: Viewer, changes: MemberChanges) -> OrganizationMembership:
     """Owners and members with ``can_edit_members`` change a membership and its permissions.
 
     The membership is named by ``id``, or (as in the documented example, which sends no id)
     by the member's ``email``.
     """
-    if not viewer.has_permission("can_edit_members"):
-        raise Forbidden("You need the can_edit_members permission to edit organization members.")
-    if values.get("id") not in (None, ""):
-        membership = membership_get(viewer, values["id"])
-    elif values.get("email"):
+    viewer.require("can_edit_members",
+                   message="You need the can_edit_members permission to edit organization members.")
+    membership_id, email_given = sent(changes.id), sent(changes.email)
+    if membership_id not in (None, ""):
+        membership = membership_get(viewer, membership_id)
+    elif email_given:
         lookup = Collector()
-        address = clean_email(lookup, values["email"])
+        address = clean_email(lookup, email_given)
         lookup.raise_if_any()
         membership = memberships(viewer).select_related("user").filter(user__email__iexact=address).first()
         if membership is None:
-            raise ValidationFailed("id", "Organization membership not found")
+            raise NotFound("email", "Organization membership not found.")
     else:
         raise ValidationFailed("id", "id is required")
     if membership.user_id == membership.organization.owner_id and not viewer.is_owner:
@@ -102,14 +104,16 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
         raise Forbidden("Only the owner can change the owner's membership.")
     errors = Collector()
     user = membership.user
+    password = sent(changes.password)
     user_values: dict[str, Any] = {}
     for name in MEMBER_FIELDS:
-        if values.get(name) is not None:
-            value = clean_text(errors, name, values[name], required=name != "phone_number")
+        value = sent(getattr(changes, name))
+        if value is not None:
+            value = clean_text(errors, name, value, required=name != "phone_number")
             if value is not None:
                 user_values[name] = value
-    if values.get("email") is not None and values.get("id") not in (None, ""):
-        email = clean_email(errors, values["email"], required=True)
+    if email_given is not None and membership_id not in (None, ""):
+        email = clean_email(errors, email_given, required=True)
         taken = email and User.objects.filter(
             organization_id=membership.organization_id, is_patient=False, email__iexact=email
         ).exclude(pk=membership.user_id).exists()
@@ -117,30 +121,32 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
             errors.add("email", "A member with this e-mail already exists in this organization")
         elif email:
             user_values["email"] = email
-    if values.get("timezone") is not None:
-        tz = check_timezone(errors, values["timezone"])
+    if sent(changes.timezone) is not None:
+        tz = check_timezone(errors, changes.timezone)
         if tz is not None:
             user_values["timezone"] = tz
-    role = _role(errors, values.get("org_role"))
-    if values.get("password"):
-        check_password(errors, values["password"], user_inputs=[user.email, user.first_name, user.last_name])
+    role = _role(errors, sent(changes.org_role))
+    if password:
+        check_password(errors, password, user_inputs=[user.email, user.first_name, user.last_name])
     membership_values: dict[str, Any] = {}
     if role:
         membership_values["org_role"] = role
     for name in ("title", "qualifications"):
-        if values.get(name) is not None:
-            value = clean_text(errors, name, values[name])
+        value = sent(getattr(changes, name))
+        if value is not None:
+            value = clean_text(errors, name, value)
             if value is not None:
                 membership_values[name] = value
     for flag in (*OrganizationMembership.PERMISSION_FLAGS, "active"):
-        if values.get(flag) is not None:
-            membership_values[flag] = bool(values[flag])
-    if values.get("active") is False and membership.user_id == membership.organization.owner_id:
+        value = sent(getattr(changes, flag))
+        if value is not None:
+            membership_values[flag] = bool(value)
+    if sent(changes.active) is False and membership.user_id == membership.organization.owner_id:
         errors.add("active", "The organization owner cannot be deactivated")
     errors.raise_if_any()
-    if apply_changes(user, user_values, (*MEMBER_FIELDS, "email", "timezone")) or values.get("password"):
-        if values.get("password"):
-            user.password = make_password(values["password"])
+    if apply_changes(user, user_values, (*MEMBER_FIELDS, "email", "timezone")) or password:
+        if password:
+            user.password = make_password(password)
         user.save()
     if apply_changes(membership, membership_values, ("org_role", "title", "qualifications", "active",
                                                       *OrganizationMembership.PERMISSION_FLAGS)):
@@ -154,8 +160,7 @@ def membership_update(viewer: Viewer, *, values: Mapping[str, Any]) -> Organizat
 @transaction.atomic
 def membership_delete(viewer: Viewer, *, membership_id: object) -> OrganizationMembership:
     """Only the owner removes members. The account is archived, never deleted."""
-    if not viewer.is_owner:
-        raise Forbidden("Only the organization owner can remove members.")
+    viewer.require(OWNER, message="Only the organization owner can remove members.")
     membership = membership_get(viewer, membership_id)
     if membership.user_id == viewer.user_id:
         raise ValidationFailed("id", "The owner cannot remove their own membership")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from apps.accounts import mail
+from apps.accounts.inputs import ClientChanges, NewClient, ProfileChanges, SignUp
 from apps.accounts.models import Organization, User, UserGroup
 from apps.accounts.selectors import (
     group_get,
@@ -21,8 +22,9 @@ from apps.accounts.selectors import (
 )
 from apps.accounts.services.common import apply_changes
 from apps.accounts.validation import check_password, check_timezone, clean_email, clean_text
-from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.accounts.viewer import MEMBER, Viewer
+from apps.core.errors import Collector, ErrorCode, NotFound, ValidationFailed
+from apps.core.inputs import given, sent
 from apps.core.timefmt import TimeFormatError, parse_date
 from apps.events.bus import emit
 
@@ -31,8 +33,8 @@ DUPLICATE_MESSAGE = "A patient with this e-mail, first and last name already exi
 
 # Other apps handle their own updateClient inputs (e.g. scheduling's appointment type
 # credits) without this module importing them: a hook runs inside the update's
-# transaction, may raise ValidationFailed, and returns the field names it changed.
-ClientUpdateHook = Callable[[Viewer, User, Mapping[str, Any]], list[str]]
+# transaction, may raise ValidationFailed or NotFound, and returns the field names it changed.
+ClientUpdateHook = Callable[[Viewer, User, ClientChanges], list[str]]
 _client_update_hooks: list[ClientUpdateHook] = []
 
 
@@ -41,17 +43,10 @@ def register_client_update_hook(hook: ClientUpdateHook) -> None:
         _client_update_hooks.append(hook)
 
 
-def _require_member(viewer: Viewer) -> None:
-    if not viewer.is_member:
-        raise Forbidden("Only providers and staff members can do this.")
-
-
 def _duplicate_exists(organization_id: int, email: str, first: str, last: str, exclude: int | None = None) -> bool:
     if not email:
         return False
-    qs = User.objects.annotate(le=Lower("email"), lf=Lower("first_name"), ll=Lower("last_name")).filter(
-        organization_id=organization_id, is_patient=True, le=email.lower(), lf=first.lower(), ll=last.lower()
-    )
+    qs = _same_person(organization_id, email, first, last)
     if exclude:
         qs = qs.exclude(pk=exclude)
     return qs.exists()
@@ -87,13 +82,13 @@ def _clean_profile(errors: Collector, values: Mapping[str, Any], *, creating: bo
     return cleaned
 
 
-def _provider_for(viewer: Viewer, errors: Collector, dietitian_id: object, field: str = "dietitian_id") -> User | None:
+def _provider_for(viewer: Viewer, errors: Collector, dietitian_id: object) -> User | None:
     if dietitian_id in (None, ""):
         return viewer.user if viewer.is_member else None
     pk = parse_id(dietitian_id)
     provider = organization_providers(viewer).filter(pk=pk).first() if pk else None
     if provider is None:
-        errors.add(field, "Provider not found")
+        errors.add("dietitian_id", "Provider not found.", ErrorCode.NOT_FOUND)
     return provider
 
 
@@ -101,20 +96,21 @@ def _group_for(viewer: Viewer, errors: Collector, group_id: object) -> UserGroup
     if group_id in (None, ""):
         return None
     try:
-        return group_get(viewer, group_id)
-    except NotFound:
-        errors.add("user_group_id", "User group not found")
+        return group_get(viewer, group_id, field="user_group_id")
+    except NotFound as error:
+        errors.messages.append(error.as_message())
         return None
 
 
 @transaction.atomic
-def client_create(viewer: Viewer, *, values: Mapping[str, Any]) -> User:
+def client_create(viewer: Viewer, client: NewClient) -> User:
     """``createClient``: a provider or staff member adds a patient to their organization."""
-    _require_member(viewer)
+    viewer.require(MEMBER)
+    values = given(client)
     errors = Collector()
     cleaned = _clean_profile(errors, values, creating=True)
     skipped_email = bool(values.get("skipped_email"))
-    if not skipped_email and not cleaned.get("email") and "email" not in {m.field for m in errors.messages}:
+    if not skipped_email and not cleaned.get("email") and not errors.has("email"):
         errors.add("email", "Email can't be blank (or set skipped_email)")
     provider = _provider_for(viewer, errors, values.get("dietitian_id"))
     group = _group_for(viewer, errors, values.get("user_group_id"))
@@ -122,8 +118,20 @@ def client_create(viewer: Viewer, *, values: Mapping[str, Any]) -> User:
     email = "" if skipped_email and not cleaned.get("email") else cleaned.get("email", "")
     if _duplicate_exists(viewer.organization_id, email, cleaned["first_name"], cleaned["last_name"]):
         raise ValidationFailed("email", DUPLICATE_MESSAGE)
+    user = _insert_patient(viewer.organization_id, provider, group, email, cleaned, skipped_email=skipped_email)
+    if user is None:  # a concurrent create won the uniqueness race
+        raise ValidationFailed("email", DUPLICATE_MESSAGE)
+    emit("patient.created", user, organization_id=user.organization_id, actor_id=viewer.user_id)
+    if not values.get("dont_send_welcome") and user.email:
+        mail.welcome(user)
+    return user
+
+
+def _insert_patient(organization_id: int, provider: User | None, group: UserGroup | None, email: str,
+                    cleaned: Mapping[str, Any], *, skipped_email: bool = False) -> User | None:
+    """A new invited patient (no password yet); ``None`` when the uniqueness constraint refused it."""
     user = User(
-        organization_id=viewer.organization_id,
+        organization_id=organization_id,
         is_patient=True,
         dietitian=provider,
         user_group=group,
@@ -136,11 +144,44 @@ def client_create(viewer: Viewer, *, values: Mapping[str, Any]) -> User:
     try:
         with transaction.atomic():
             user.save()
-    except IntegrityError as error:  # a concurrent create won the uniqueness race
-        raise ValidationFailed("email", DUPLICATE_MESSAGE) from error
-    emit("patient.created", user, organization_id=user.organization_id, actor_id=viewer.user_id)
-    if not values.get("dont_send_welcome") and user.email:
-        mail.welcome(user)
+    except IntegrityError:
+        return None
+    return user
+
+
+def _same_person(organization_id: int, email: str, first: str, last: str):
+    return User.objects.annotate(le=Lower("email"), lf=Lower("first_name"), ll=Lower("last_name")).filter(
+        organization_id=organization_id, is_patient=True, le=email.lower(), lf=first.lower(), ll=last.lower()
+    )
+
+
+@transaction.atomic
+def client_find_or_create(*, provider: User, first_name: str | None, last_name: str | None, email: str | None,
+                          phone_number: str | None = None, timezone: str | None = None) -> User:
+    """The patient of ``provider``'s organization with this e-mail and name, or a new one.
+
+    For callers without an account (self-scheduling checkout): the documented uniqueness rule
+    (organization, e-mail, first and last name) names the person, so booking twice under the
+    same name and address reuses the record. A new patient is created like ``createClient``
+    creates one: the same checks, ``provider`` as their provider, a welcome e-mail and a
+    ``patient.created`` event (with no actor: nobody signed in).
+    """
+    errors = Collector()
+    cleaned = _clean_profile(errors, {"first_name": first_name, "last_name": last_name, "email": email,
+                                      "phone_number": phone_number, "timezone": timezone}, creating=True)
+    if not cleaned.get("email") and not errors.has("email"):
+        errors.add("email", "Email can't be blank")
+    errors.raise_if_any()
+    match = _same_person(provider.organization_id, cleaned["email"], cleaned["first_name"], cleaned["last_name"])
+    existing = match.first()
+    if existing is not None:
+        return existing
+    user = _insert_patient(provider.organization_id, provider, None, cleaned["email"], cleaned)
+    if user is None:
+        # A concurrent booking created the same person first; that record is theirs.
+        return match.get()
+    emit("patient.created", user, organization_id=user.organization_id, actor_id=None)
+    mail.welcome(user)
     return user
 
 
@@ -196,42 +237,42 @@ def _save_patient(viewer: Viewer, user: User, changed: list[str]) -> User:
 
 
 @transaction.atomic
-def client_update(viewer: Viewer, *, user_id: object, values: Mapping[str, Any]) -> User:
+def client_update(viewer: Viewer, *, user_id: object, changes: ClientChanges) -> User:
     """``updateClient``. E-mail and reminder inputs take precedence over demographic changes:
     when one is given, only the e-mail is sent and nothing else on the record changes."""
-    _require_member(viewer)
+    viewer.require(MEMBER)
     if user_id in (None, ""):
         raise ValidationFailed("id", "id is required")
     user = patient_get(viewer, user_id)
-    if values.get("resend_welcome"):
+    if changes.resend_welcome:
         if not user.email:
             raise ValidationFailed("resend_welcome", "This patient has no e-mail address")
         user.signup_token = secrets.token_urlsafe(24)
         user.save(update_fields=["signup_token"])
         mail.welcome(user)
         return user
-    if values.get("send_form_request_reminder"):
-        if values.get("is_intake_item"):
+    if changes.send_form_request_reminder:
+        if changes.is_intake_item:
             mail.intake_reminder(user)
-        elif values.get("requested_form_completion_id"):
-            mail.form_request_reminder(user, str(values["requested_form_completion_id"])[:32])
+        elif changes.requested_form_completion_id:
+            mail.form_request_reminder(user, str(changes.requested_form_completion_id)[:32])
         else:
             raise ValidationFailed(
                 "send_form_request_reminder", "Send is_intake_item or requested_form_completion_id with it"
             )
         return user
     errors = Collector()
-    changed = _apply_patient_changes(viewer, user, values, errors)
+    changed = _apply_patient_changes(viewer, user, given(changes), errors)
     for hook in _client_update_hooks:
-        changed += hook(viewer, user, values)
+        changed += hook(viewer, user, changes)
     return _save_patient(viewer, user, changed)
 
 
 @transaction.atomic
-def user_update(viewer: Viewer, *, user_id: object, current_email: str | None, values: Mapping[str, Any]) -> User:
+def user_update(viewer: Viewer, *, user_id: object = None, current_email: str | None = None,
+                changes: ProfileChanges) -> User:
     """``updateUser``: a patient edits themselves; a member may edit a patient they can see."""
-    if not viewer.is_authenticated:
-        raise Forbidden()
+    viewer.require()
     if user_id not in (None, ""):
         user = patient_get(viewer, user_id) if parse_id(user_id) != viewer.user_id else viewer.user
     elif current_email:
@@ -240,12 +281,12 @@ def user_update(viewer: Viewer, *, user_id: object, current_email: str | None, v
         lookup.raise_if_any()
         user = visible_patients(viewer).filter(email__iexact=address).first()
         if user is None:
-            raise NotFound(message="User not found.")
+            raise NotFound("current_email", "User not found.")
     else:
         user = viewer.user
     user = User.objects.select_for_update().get(pk=user.pk)
     errors = Collector()
-    changed = _apply_patient_changes(viewer, user, values, errors)
+    changed = _apply_patient_changes(viewer, user, given(changes), errors)
     return _save_patient(viewer, user, changed)
 
 
@@ -254,17 +295,16 @@ def clients_bulk_update(
     viewer: Viewer, *, ids: list[object] | None, user_group_id: object = None, active_status: bool | None = None
 ) -> list[User]:
     """``bulkUpdateClients``: one field at a time; ``user_group_id`` wins over ``active_status``."""
-    _require_member(viewer)
+    viewer.require(MEMBER)
     if not ids:
         raise ValidationFailed("ids", "ids can't be blank")
     if len(ids) > 500:
         raise ValidationFailed("ids", "at most 500 patients can be updated at once")
     pks = [parse_id(i) for i in ids]
-    if None in pks:
-        raise ValidationFailed("ids", "every id must be a patient id")
-    users = list(visible_patients(viewer).filter(pk__in=pks).select_for_update(of=("self",)).order_by("id"))
-    if len(users) != len(set(pks)):
-        raise ValidationFailed("ids", "Some patients were not found")
+    users = list(visible_patients(viewer).filter(pk__in=[p for p in pks if p]).select_for_update(of=("self",))
+                 .order_by("id"))
+    if None in pks or len(users) != len(set(pks)):
+        raise NotFound("ids", "Some patients were not found.")
     if user_group_id is not None:
         errors = Collector()
         group = _group_for(viewer, errors, user_group_id)
@@ -284,19 +324,21 @@ def clients_bulk_update(
 
 
 @transaction.atomic
-def patient_sign_up(*, values: Mapping[str, Any]) -> User:
+def patient_sign_up(sign_up: SignUp) -> User:
     """``signUp`` (unauthenticated): a patient joins through a provider id or an invite code."""
+    values = given(sign_up)
     errors = Collector()
     role = (values.get("role") or "patient").strip().lower()
     if role != "patient":
         errors.add("role", "Only patients can sign up here (role must be \"patient\")")
     cleaned = _clean_profile(errors, values, creating=True)
+    password = sent(sign_up.password)
     if not values.get("email"):
         errors.add("email", "Email can't be blank")
-    if not values.get("password"):
+    if not password:
         errors.add("password", "Password can't be blank")
     else:
-        check_password(errors, values["password"],
+        check_password(errors, password,
                        user_inputs=[values.get("email"), values.get("first_name"), values.get("last_name")])
     group: UserGroup | None = None
     provider: User | None = None
@@ -305,12 +347,13 @@ def patient_sign_up(*, values: Mapping[str, Any]) -> User:
         group = UserGroup.objects.select_related("organization").filter(invite_code=invite_code[:32]).first()
         if group is None:
             errors.add("invite_code", "Invite code is not valid")
-    dietitian_pk = parse_id(values.get("dietitian_id"))
-    if values.get("dietitian_id") not in (None, ""):
+    dietitian_id = values.get("dietitian_id")
+    if dietitian_id not in (None, ""):
+        dietitian_pk = parse_id(dietitian_id)
         provider = User.objects.filter(pk=dietitian_pk, is_patient=False, active=True).first() if dietitian_pk else None
         if provider is None:
-            errors.add("dietitian_id", "Provider not found")
-    if not invite_code and values.get("dietitian_id") in (None, ""):
+            errors.add("dietitian_id", "Provider not found.", ErrorCode.NOT_FOUND)
+    if not invite_code and dietitian_id in (None, ""):
         errors.add("dietitian_id", "Send dietitian_id or invite_code")
     if provider and group and provider.organization_id != group.organization_id:
         errors.add("invite_code", "Invite code does not belong to this provider's organization")
@@ -326,7 +369,7 @@ def patient_sign_up(*, values: Mapping[str, Any]) -> User:
         dietitian=provider,
         user_group=group,
         email=cleaned["email"],
-        password=make_password(values["password"]),
+        password=make_password(password),
         **{k: v for k, v in cleaned.items() if k != "email"},
     )
     try:

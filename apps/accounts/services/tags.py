@@ -6,19 +6,15 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from apps.accounts.models import AppliedTag, Tag, User
-from apps.accounts.selectors import parse_id, tag_get, visible_users
+from apps.accounts.selectors import parse_id, tag_get, tags_visible, user_get
 from apps.accounts.validation import clean_text
-from apps.accounts.viewer import Viewer
-from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.accounts.viewer import MEMBER, Viewer
+from apps.core.errors import Collector, NotFound, ValidationFailed
 from apps.events.bus import emit
 
 DUPLICATE = "A tag with this name already exists"
 TAG_NAME_LIMIT = Tag._meta.get_field("name").max_length
-
-
-def _require_member(viewer: Viewer) -> None:
-    if not viewer.is_member:
-        raise Forbidden("Only providers and staff members can manage tags.")
+_MEMBERS_ONLY = "Only providers and staff members can manage tags."
 
 
 def _taggable_user(viewer: Viewer, user_id: object, *, required: bool) -> User | None:
@@ -26,11 +22,7 @@ def _taggable_user(viewer: Viewer, user_id: object, *, required: bool) -> User |
         if required:
             raise ValidationFailed("taggable_user_id", "taggable_user_id is required")
         return None
-    pk = parse_id(user_id)
-    user = visible_users(viewer).filter(pk=pk).first() if pk else None
-    if user is None:
-        raise ValidationFailed("taggable_user_id", "User not found")
-    return user
+    return user_get(viewer, user_id, field="taggable_user_id")
 
 
 def _apply(viewer: Viewer, tag: Tag, user: User) -> bool:
@@ -42,8 +34,8 @@ def _apply(viewer: Viewer, tag: Tag, user: User) -> bool:
 
 
 @transaction.atomic
-def tag_create(viewer: Viewer, *, name: str | None, taggable_user_id: object) -> Tag:
-    _require_member(viewer)
+def tag_create(viewer: Viewer, *, name: str | None, taggable_user_id: object = None) -> Tag:
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     errors = Collector()
     cleaned = clean_text(errors, "name", name, required=True, limit=TAG_NAME_LIMIT)
     errors.raise_if_any()
@@ -62,7 +54,7 @@ def tag_create(viewer: Viewer, *, name: str | None, taggable_user_id: object) ->
 
 @transaction.atomic
 def tag_update(viewer: Viewer, *, tag_id: object, name: str | None) -> Tag:
-    _require_member(viewer)
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     tag = tag_get(viewer, tag_id)
     errors = Collector()
     cleaned = clean_text(errors, "name", name, required=True, limit=TAG_NAME_LIMIT)
@@ -79,7 +71,7 @@ def tag_update(viewer: Viewer, *, tag_id: object, name: str | None) -> Tag:
 @transaction.atomic
 def tag_delete(viewer: Viewer, *, tag_id: object) -> Tag:
     """Deletes the tag and its applications; tagged users stay untouched."""
-    _require_member(viewer)
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     tag = tag_get(viewer, tag_id)
     for applied in AppliedTag.objects.filter(tag=tag):
         emit("applied_tag.deleted", applied, organization_id=tag.organization_id, actor_id=viewer.user_id)
@@ -91,16 +83,16 @@ def tag_delete(viewer: Viewer, *, tag_id: object) -> Tag:
 
 @transaction.atomic
 def tags_bulk_apply(viewer: Viewer, *, tag_ids: list[object] | None, taggable_user_id: object) -> list[Tag]:
-    _require_member(viewer)
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     if not tag_ids:
         raise ValidationFailed("ids", "ids can't be blank")
     if len(tag_ids) > 200:
         raise ValidationFailed("ids", "at most 200 tags can be applied at once")
     user = _taggable_user(viewer, taggable_user_id, required=True)
     pks = [parse_id(i) for i in tag_ids]
-    tags = list(Tag.objects.filter(organization_id=viewer.organization_id, pk__in=[p for p in pks if p]))
+    tags = list(tags_visible(viewer).filter(pk__in=[p for p in pks if p]).order_by("id"))
     if None in pks or len(tags) != len(set(pks)):
-        raise ValidationFailed("ids", "Some tags were not found")
+        raise NotFound("ids", "Some tags were not found.")
     for tag in tags:
         _apply(viewer, tag, user)
     return tags
@@ -108,12 +100,12 @@ def tags_bulk_apply(viewer: Viewer, *, tag_ids: list[object] | None, taggable_us
 
 @transaction.atomic
 def tag_remove_applied(viewer: Viewer, *, tag_id: object, taggable_user_id: object) -> Tag:
-    _require_member(viewer)
+    viewer.require(MEMBER, message=_MEMBERS_ONLY)
     tag = tag_get(viewer, tag_id)
     user = _taggable_user(viewer, taggable_user_id, required=True)
     applied = AppliedTag.objects.filter(tag=tag, user=user).first()
     if applied is None:
-        raise NotFound(message="This tag is not applied to this user.")
+        raise NotFound("id", "This tag is not applied to this user.")
     emit("applied_tag.deleted", applied, organization_id=tag.organization_id, actor_id=viewer.user_id)
     applied.delete()
     return tag

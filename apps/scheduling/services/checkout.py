@@ -18,22 +18,19 @@ top-level ``RATE_LIMITED`` error before anything is read.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db import transaction
 
 from apps.accounts.models import User
-from apps.accounts.validation import clean_email, clean_text
+from apps.accounts.services import patients
 from apps.accounts.viewer import Viewer
 from apps.core import ratelimit
 from apps.core.errors import Collector, Forbidden, NotFound
-from apps.core.inputs import given, sent
+from apps.core.inputs import sent
 from apps.core.timefmt import now
-from apps.events.bus import emit
 from apps.scheduling.calendars import load_calendars, provider_zone
 from apps.scheduling.inputs import CheckoutInput
 from apps.scheduling.models import Appointment, AppointmentType
@@ -56,38 +53,13 @@ def register_checkout_step(step: CheckoutStep) -> None:
         _steps.append(step)
 
 
-def _client(viewer: Viewer, provider: User, values: Mapping[str, Any]) -> User:
+def _client(viewer: Viewer, provider: User, data: CheckoutInput) -> User:
     """The signed-in patient, or the organization's patient with this e-mail and name, or a new one."""
     if viewer.is_patient:
         return viewer.user
-    errors = Collector()
-    first = clean_text(errors, "first_name", values.get("first_name"), required=True)
-    last = clean_text(errors, "last_name", values.get("last_name"), required=True)
-    email = clean_email(errors, values.get("email"), required=True)
-    phone = clean_text(errors, "phone_number", values.get("phone_number"))
-    errors.raise_if_any()
-    match = User.objects.annotate(le=Lower("email"), lf=Lower("first_name"), ll=Lower("last_name")).filter(
-        organization_id=provider.organization_id, is_patient=True, le=email.lower(), lf=first.lower(),
-        ll=last.lower(),
-    )
-    existing = match.first()
-    if existing is not None:
-        return existing
-    client = User(organization_id=provider.organization_id, is_patient=True, dietitian=provider, email=email,
-                  first_name=first, last_name=last, phone_number=phone or "",
-                  timezone=values.get("timezone") or "", signup_token=secrets.token_urlsafe(24))
-    client.set_unusable_password()
-    try:
-        with transaction.atomic():
-            client.save()
-    except IntegrityError:
-        # A concurrent checkout created the same person first; use that record.
-        existing = match.first()
-        if existing is None:
-            raise
-        return existing
-    emit("patient.created", client, organization_id=client.organization_id, actor_id=None)
-    return client
+    return patients.client_find_or_create(
+        provider=provider, first_name=sent(data.first_name), last_name=sent(data.last_name),
+        email=sent(data.email), phone_number=sent(data.phone_number), timezone=sent(data.timezone))
 
 
 @transaction.atomic
@@ -122,7 +94,7 @@ def complete_checkout(viewer: Viewer, *, data: CheckoutInput) -> Appointment:
                                appointment_type=appt_type)
     if not is_bookable(calendars[0], start=start, length_minutes=appt_type.length, now=now()):
         raise slot_unavailable()
-    client = _client(viewer, provider, given(data))
+    client = _client(viewer, provider, data)
     appointment = insert_appointment(
         organization_id=provider.organization_id, provider=provider, appt_type=appt_type, start=start,
         length=appt_type.length, clients=[client], extra_providers=[], contact_type=contact_type,

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from apps.accounts.inputs import Address, NewClient, NewMember
 from apps.accounts.models import (
     ApiKey,
     AppliedTag,
@@ -226,11 +227,10 @@ class Command(BaseCommand):
         existing = User.objects.filter(organization_id=owner.organization_id, is_patient=False, email=email).first()
         if existing is not None:
             return existing, 0
-        membership = organizations.membership_create(owner, values={
-            "first_name": person.first_name, "last_name": person.last_name, "email": email,
-            "password": DEMO_PASSWORD, "title": person.title, "org_role": role, "timezone": spec.timezone,
-            "dont_send_welcome": True,
-        })
+        membership = organizations.membership_create(owner, NewMember(
+            first_name=person.first_name, last_name=person.last_name, email=email, password=DEMO_PASSWORD,
+            title=person.title, org_role=role, timezone=spec.timezone, dont_send_welcome=True,
+        ))
         return membership.user, 1
 
     def _organization_location(self, owner: Viewer, org: Organization, user: User, spec: DemoOrganization) -> int:
@@ -239,7 +239,7 @@ class Command(BaseCommand):
         location = Location.objects.filter(organization=org, user=user, name=spec.address["name"]).first()
         made = 0
         if location is None:
-            location = locations.location_create(owner, values={**spec.address, "country": "US"})
+            location = locations.location_create(owner, address=Address(**spec.address, country="US"))
             made = 1
         org.location = location
         org.save(update_fields=["location", "updated_at"])
@@ -271,18 +271,17 @@ class Command(BaseCommand):
                 provider = providers[index % len(providers)]
                 # Every third patient is in no group, so group filters have something to tell apart.
                 group = group_rows[index % 3] if index % 3 < len(group_rows) else None
-                user = patients.client_create(Viewer(user=provider), values={
-                    "first_name": first, "last_name": last, "email": email, "dob": dob, "gender": gender,
-                    "timezone": spec.timezone, "phone_number": f"555-01{index:02d}",
-                    "record_identifier": f"{spec.domain.split('.')[0].upper()}-{index + 1:04d}",
-                    "dietitian_id": str(provider.pk), "user_group_id": str(group.pk) if group else None,
-                    "dont_send_welcome": True,
-                })
-                locations.location_create(Viewer(user=provider), values={
-                    "user_id": str(user.pk), "name": "Home", "line1": f"{100 + index * 7} Maple Street",
-                    "city": spec.address["city"], "state": spec.address["state"], "zip": spec.address["zip"],
-                    "country": "US",
-                })
+                user = patients.client_create(Viewer(user=provider), NewClient(
+                    first_name=first, last_name=last, email=email, dob=dob, gender=gender,
+                    timezone=spec.timezone, phone_number=f"555-01{index:02d}",
+                    record_identifier=f"{spec.domain.split('.')[0].upper()}-{index + 1:04d}",
+                    dietitian_id=str(provider.pk), user_group_id=str(group.pk) if group else None,
+                    dont_send_welcome=True,
+                ))
+                locations.location_create(Viewer(user=provider), user_id=str(user.pk), address=Address(
+                    name="Home", line1=f"{100 + index * 7} Maple Street", city=spec.address["city"],
+                    state=spec.address["state"], zip=spec.address["zip"], country="US",
+                ))
                 made += 2
             people.append(user)
         return people, made
