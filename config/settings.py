@@ -38,7 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.staticfiles",
-    "apps.core",  # before strawberry_django so our export_schema command wins
+    "apps.core",
+    "schema",  # before strawberry_django so our export_schema command wins
     "channels",
     "strawberry_django",
     "apps.accounts",

@@ -65,10 +65,3 @@ def provided(data: object | None) -> dict[str, Any]:
         return {}
     return {k: v for k, v in vars(data).items() if v is not strawberry.UNSET}
 
-
-def attempt(call: Callable[[], Any]) -> tuple[Any, list[FieldErrorType]]:
-    """Transitional: resolvers not yet moved to ``run`` (removed once every domain uses it)."""
-    try:
-        return call(), []
-    except ValidationFailed as error:
-        return None, field_errors(error.messages)

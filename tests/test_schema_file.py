@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from apps.core.management.commands.export_schema import schema_sdl
+from schema.management.commands.export_schema import schema_sdl
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "docs" / "schema.graphql"
 FIX = "run `python manage.py export_schema` (or `make schema`) and commit docs/schema.graphql"

@@ -20,8 +20,8 @@ from apps.accounts.models import (
     User,
     UserGroup,
 )
-from apps.core.management.commands.export_schema import schema_sdl
 from apps.events.models import Event
+from schema.management.commands.export_schema import schema_sdl
 from tests.conftest import data_of, error_codes
 from tests.test_schema_file import schema_file_problem
 

@@ -277,9 +277,10 @@ def test_checkout_confirmation_email_is_sent_by_the_worker(gql, world, booking):
     assert mail.outbox == []  # nothing is sent inside the request
     # The queues run_worker drives (called directly: the command's connection housekeeping
     # would close the test transaction's connection).
-    assert jobs.drain() == 1
-    assert [m.subject for m in mail.outbox] == ["Appointment confirmed: Initial Consultation"]
-    assert mail.outbox[0].to == ["ada@example.com"]
+    assert jobs.drain() == 2  # the new client's welcome e-mail and the confirmation
+    assert sorted(m.subject for m in mail.outbox) == ["Appointment confirmed: Initial Consultation",
+                                                      f"Welcome to {world.org.name}"]
+    assert [m.to for m in mail.outbox] == [["ada@example.com"], ["ada@example.com"]]
 
 
 def test_public_checkout_is_rate_limited_per_address(gql, world, booking, settings):
