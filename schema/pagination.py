@@ -27,16 +27,7 @@ MAX_CURSOR_LENGTH = 1024
 
 M = TypeVar("M", bound=Model)
 
-__all__ = ["SortKey", "by_id", "decode_cursor", "encode_cursor", "paginate", "validate_window"]
-
-
-def by_id(descending: bool = True) -> list[SortKey]:
-    return [SortKey("id", descending)]
-
-
-def from_ordering(fields: Sequence[str]) -> list[SortKey]:
-    """Sort keys from a selector's ordering, spelled like ``order_by`` (``"-start"`` is descending)."""
-    return [SortKey(f.removeprefix("-"), f.startswith("-")) for f in fields]
+__all__ = ["SortKey", "decode_cursor", "encode_cursor", "paginate", "validate_window"]
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

@@ -11,24 +11,22 @@ from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import ValidationFailed
 from apps.core.lookup import get_visible
+from apps.core.ordering import Sort, SortKey, sort_for
 from apps.core.timefmt import TimeFormatError, parse_datetime
 from webhooks.models import Attempt, SigningKey, Webhook
 
 # ``order_by`` (or ``sort_by``) of ``sentWebhooks``, spelled like ``QuerySet.order_by``.
-SENT_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "created_at_desc": ("-created_at",),
-    "created_at_asc": ("created_at",),
+SENT_SORTS: dict[str, Sort] = {
+    "created_at_desc": [SortKey("created_at", True)],
+    "created_at_asc": [SortKey("created_at")],
 }
-WEBHOOK_ORDERING = ("-id",)
+WEBHOOK_SORT = [SortKey("id", True)]
 
 
-def sent_ordering(order_by: str | None = None, sort_by: str | None = None) -> tuple[str, ...]:
-    """The delivery log's ordering; ``order_by`` wins over ``sort_by``, newest first by default."""
+def sent_sort(order_by: str | None = None, sort_by: str | None = None) -> list[SortKey]:
+    """The delivery log's order; ``order_by`` wins over ``sort_by``, newest first by default."""
     argument = "order_by" if order_by else "sort_by"
-    key = (order_by or sort_by or "created_at_desc").strip().lower()
-    if key not in SENT_ORDERINGS:
-        raise ValidationFailed(argument, f"'{argument}' must be one of: {', '.join(sorted(SENT_ORDERINGS))}.")
-    return SENT_ORDERINGS[key]
+    return sort_for(SENT_SORTS, order_by or sort_by, "created_at_desc", argument=argument)
 
 
 def _time(name: str, value: str | None) -> dt.datetime | None:

@@ -285,6 +285,7 @@ def api_keys_visible(viewer: Viewer) -> QuerySet[ApiKey]:
 
 # Documented sort_by values of users and organizationMembers; group and provider sorts
 # coalesce missing values so keyset cursors stay valid on them.
+API_KEY_SORT = [SortKey("id", True)]
 USER_SORTS: dict[str, Sort] = {
     "last_name_desc": [SortKey("ln", True, Lower("last_name"))],
     "last_name_asc": [SortKey("ln", False, Lower("last_name"))],

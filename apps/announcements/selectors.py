@@ -5,10 +5,11 @@ from django.db.models import QuerySet
 from apps.accounts.viewer import Viewer
 from apps.announcements.models import Announcement
 from apps.core.lookup import get_visible
+from apps.core.ordering import SortKey
 from apps.core.text import reject_nul
 
 # Newest first, like the documented example.
-ANNOUNCEMENT_ORDERING = ("-id",)
+ANNOUNCEMENT_SORT = [SortKey("id", True)]
 
 
 def announcements_filter(viewer: Viewer, *, keywords: str | None = None) -> QuerySet[Announcement]:

@@ -28,10 +28,14 @@ class SortKey:
 Sort = list[SortKey] | Callable[[], list[SortKey]]
 
 
-def sort_for(table: Mapping[str, Sort], sort_by: str | None, default: str) -> list[SortKey]:
-    """The keys ``sort_by`` names in ``table`` (``default`` when it is not given)."""
+def sort_for(table: Mapping[str, Sort], sort_by: str | None, default: str, *,
+             argument: str = "sort_by") -> list[SortKey]:
+    """The keys ``sort_by`` names in ``table`` (``default`` when it is not given).
+
+    ``argument`` is the name the client sent the value under (``order_by`` on some lists).
+    """
     key = (sort_by or default).strip().lower()
     if key not in table:
-        raise ValidationFailed("sort_by", f"'sort_by' must be one of: {', '.join(sorted(table))}.")
+        raise ValidationFailed(argument, f"'{argument}' must be one of: {', '.join(sorted(table))}.")
     sort = table[key]
     return sort() if callable(sort) else list(sort)

@@ -18,6 +18,7 @@ from apps.accounts.selectors import parse_id
 from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import NotFound, ValidationFailed
 from apps.core.lookup import get_visible
+from apps.core.ordering import Sort, SortKey, sort_for
 from apps.core.timefmt import TimeFormatError, now, parse_date
 from apps.scheduling.models import (
     CANCELLED,
@@ -289,24 +290,22 @@ def appointment_get(viewer: Viewer, appointment_id: object, *, include_deleted: 
 FILTERS = ("future", "upcoming", "past", "ended", "didnt-occur", "all")
 
 # ``order_by`` of ``appointments``, spelled like ``QuerySet.order_by``.
-APPOINTMENT_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "date_asc": ("start",),
-    "date_desc": ("-start",),
-    "created_at_asc": ("created_at",),
-    "created_at_desc": ("-created_at",),
-    "updated_at_asc": ("updated_at",),
-    "updated_at_desc": ("-updated_at",),
+APPOINTMENT_SORTS: dict[str, Sort] = {
+    "date_asc": [SortKey("start")],
+    "date_desc": [SortKey("start", True)],
+    "created_at_asc": [SortKey("created_at")],
+    "created_at_desc": [SortKey("created_at", True)],
+    "updated_at_asc": [SortKey("updated_at")],
+    "updated_at_desc": [SortKey("updated_at", True)],
 }
-AVAILABILITY_ORDERING = ("range_start", "start_time")
+AVAILABILITY_SORT = [SortKey("range_start"), SortKey("start_time")]
+APPOINTMENT_TYPE_SORT = [SortKey("id")]
 
 
-def appointment_ordering(order_by: str | None, filter: str | None = None) -> tuple[str, ...]:
-    """The ordering ``order_by`` names; past lists read newest first, everything else soonest first."""
+def appointment_sort(order_by: str | None, filter: str | None = None) -> list[SortKey]:
+    """The order ``order_by`` names; past lists read newest first, everything else soonest first."""
     default = "date_desc" if (filter or "").strip().lower() in ("past", "ended") else "date_asc"
-    key = (order_by or default).strip().lower()
-    if key not in APPOINTMENT_ORDERINGS:
-        raise ValidationFailed("order_by", f"'order_by' must be one of: {', '.join(APPOINTMENT_ORDERINGS)}.")
-    return APPOINTMENT_ORDERINGS[key]
+    return sort_for(APPOINTMENT_SORTS, order_by, default, argument="order_by")
 
 
 def appointments_filter(

@@ -8,7 +8,7 @@ from apps.accounts import selectors
 from apps.core.errors import NotFound
 from schema.accounts.types import ApiKeyType, OrganizationType, TagType, UserGroupType, UserType
 from schema.context import Info
-from schema.pagination import by_id, paginate
+from schema.pagination import paginate
 
 
 @strawberry.type
@@ -150,8 +150,8 @@ class Query:
         should_paginate: bool | None = None,
     ) -> list[ApiKeyType]:
         viewer = info.context.viewer
-        return paginate(selectors.api_keys_visible(viewer), info, sort=by_id(), offset=offset, page_size=page_size,
-                        should_paginate=should_paginate, after=after)
+        return paginate(selectors.api_keys_visible(viewer), info, sort=selectors.API_KEY_SORT, offset=offset,
+                        page_size=page_size, should_paginate=should_paginate, after=after)
 
     @strawberry.field
     def apiKeysCount(self, info: Info) -> int:  # noqa: N802

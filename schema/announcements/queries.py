@@ -7,7 +7,7 @@ import strawberry
 from apps.announcements import selectors
 from schema.announcements.types import AnnouncementType
 from schema.context import Info
-from schema.pagination import from_ordering, paginate
+from schema.pagination import paginate
 
 
 @strawberry.type
@@ -18,7 +18,7 @@ class Query:
         should_paginate: bool | None = None, keywords: str | None = None,
     ) -> list[AnnouncementType]:
         return paginate(selectors.announcements_filter(info.context.viewer, keywords=keywords), info,
-                        sort=from_ordering(selectors.ANNOUNCEMENT_ORDERING), offset=offset, page_size=page_size,
+                        sort=selectors.ANNOUNCEMENT_SORT, offset=offset, page_size=page_size,
                         should_paginate=should_paginate, after=after)
 
     @strawberry.field

@@ -9,7 +9,7 @@ from apps.scheduling import booking, booking_warnings, selectors
 from apps.scheduling.models import CONTACT_TYPES
 from apps.scheduling.slots import Slot
 from schema.context import Info
-from schema.pagination import by_id, from_ordering, paginate
+from schema.pagination import paginate
 from schema.scheduling.types import (
     AppointmentBookingWarningType,
     AppointmentObjectType,
@@ -53,7 +53,7 @@ class Query:
             show_group=show_group, appointment_type_ids=appointment_type_ids,
             with_deleted_appt_types=with_deleted_appt_types,
         )
-        return paginate(qs, info, sort=by_id(False), offset=offset, page_size=page_size,
+        return paginate(qs, info, sort=selectors.APPOINTMENT_TYPE_SORT, offset=offset, page_size=page_size,
                         should_paginate=should_paginate, after=after)
 
     @strawberry.field
@@ -107,7 +107,7 @@ class Query:
             include_repeating=includeRepeating, day_of_week=day_of_week, start_date=startDate, end_date=endDate,
             is_org=is_org, provider_ids=provider_ids, user_id=user_id,
         )
-        return paginate(qs, info, sort=from_ordering(selectors.AVAILABILITY_ORDERING),
+        return paginate(qs, info, sort=selectors.AVAILABILITY_SORT,
                         offset=offset, page_size=page_size, should_paginate=bool(should_paginate), after=after)
 
     @strawberry.field
@@ -139,7 +139,7 @@ class Query:
         qs = selectors.appointments_filter(info.context.viewer, filter=filter, is_org=is_org, is_active=is_active,
                                            with_all_statuses=with_all_statuses, user_id=user_id,
                                            provider_id=provider_id)
-        return paginate(qs, info, sort=from_ordering(selectors.appointment_ordering(order_by, filter)), offset=offset,
+        return paginate(qs, info, sort=selectors.appointment_sort(order_by, filter), offset=offset,
                         page_size=page_size,
                         should_paginate=bool(should_paginate), after=after)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.context import Info
-from schema.pagination import from_ordering, paginate
+from schema.pagination import paginate
 from schema.webhooks.types import SentWebhookType, WebhookType
 from webhooks import selectors
 
@@ -18,7 +18,7 @@ class Query:
         should_paginate: bool | None = True, after: str | None = None,
     ) -> list[WebhookType]:
         return paginate(selectors.webhooks_visible(info.context.viewer), info,
-                        sort=from_ordering(selectors.WEBHOOK_ORDERING), offset=offset, page_size=page_size,
+                        sort=selectors.WEBHOOK_SORT, offset=offset, page_size=page_size,
                         should_paginate=should_paginate, after=after)
 
     @strawberry.field(description="Number of the organization's webhooks.")
@@ -40,7 +40,7 @@ class Query:
         qs = selectors.sent_webhooks_filter(
             info.context.viewer, keywords=keywords, resource_id=resource_id, resource_type=resource_type,
             failed=failed, sent_after=sent_after, sent_before=sent_before, webhook_id=webhook_id)
-        return paginate(qs, info, sort=from_ordering(selectors.sent_ordering(order_by, sort_by)), offset=offset,
+        return paginate(qs, info, sort=selectors.sent_sort(order_by, sort_by), offset=offset,
                         page_size=page_size, should_paginate=should_paginate, after=after)
 
     @strawberry.field(description="Number of entries in the delivery log matching the filters.")
