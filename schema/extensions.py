@@ -120,3 +120,26 @@ class AuthenticationGate(SchemaExtension):
                     ],
                 )
         yield
+
+
+class OperationNameRequired(SchemaExtension):
+    """A document with several operations needs ``operationName`` (GraphQL spec, GetOperation).
+
+    Strawberry would otherwise run the first operation, so a client that forgot the name
+    gets the wrong operation's data instead of a request error.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        # Before the yield: Strawberry decides whether to execute inside the validation step, and
+        # ValidationCache (listed earlier) has already stored the document's validation errors.
+        context = self.execution_context
+        document = context.graphql_document
+        # ``operation_name`` falls back to the first operation's name; only what the client sent counts.
+        requested = getattr(context, "_provided_operation_name", None)
+        if document is not None and requested is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                error = GraphQLError("Must provide operationName when the document contains several operations.",
+                                     extensions={"code": "BAD_USER_INPUT"})
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), error]
+        yield

@@ -138,9 +138,9 @@ def embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> lis
     if address.teredo is not None:  # 2001:0::/32: (server, client)
         found.extend(address.teredo)
     low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    if any(address in prefix for prefix in _NAT64_PREFIXES):  # NAT64 (RFC 6052, RFC 8215)
-        found.append(low32)
-    elif address in _IPV4_COMPATIBLE and int(address) > 1:  # deprecated ::a.b.c.d (not :: or ::1)
+    nat64 = any(address in prefix for prefix in _NAT64_PREFIXES)  # RFC 6052, RFC 8215
+    compatible = address in _IPV4_COMPATIBLE and int(address) > 1  # deprecated ::a.b.c.d (not :: or ::1)
+    if nat64 or compatible:
         found.append(low32)
     return found
 
