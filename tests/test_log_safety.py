@@ -1,4 +1,5 @@
-"""No credential reaches a server log: a real uvicorn process, HTTP and WebSocket with ``?token=``."""
+"""No credential reaches a server log: a real uvicorn process, HTTP and WebSocket with ``?token=``;
+a WebSocket to an unknown path is declined (403), not a 500 with a traceback."""
 
 from __future__ import annotations
 
@@ -76,6 +77,15 @@ def test_a_live_server_logs_no_token(tmp_path):
                     pass  # an unknown key is refused; the handshake was still logged
 
             asyncio.run(handshake())
+
+            async def wrong_path() -> int:
+                try:
+                    async with websockets.connect(f"ws://127.0.0.1:{port}/graphql?token={SECRET}"):
+                        return 101
+                except websockets.InvalidStatus as refused:
+                    return refused.response.status_code
+
+            assert asyncio.run(wrong_path()) == 403  # declined, not a 500 with a traceback
             time.sleep(0.5)  # let the server flush the access lines of both requests
         finally:
             server.terminate()
@@ -84,3 +94,5 @@ def test_a_live_server_logs_no_token(tmp_path):
     assert "/api/health?token=[redacted]" in text  # the line is there, without the secret
     assert "/subscriptions?token=[redacted]" in text
     assert SECRET not in text
+    assert '"WebSocket /graphql?token=[redacted]" 403' in text
+    assert "No route found" not in text  # the router used to raise (a 500 and a traceback)
