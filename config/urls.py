@@ -1,12 +1,14 @@
 from django.urls import include, path
 
 from apps.core.views import health
+from schema import graphiql
 from schema.schema import schema
 from schema.views import GraphQLView
 
 urlpatterns = [
     path("graphql", GraphQLView.as_view(schema=schema)),
     path("graphql/", GraphQLView.as_view(schema=schema)),
+    path("graphiql/<str:name>", graphiql.asset),
     path("api/health", health),
     path("", include("apps.scheduling.urls")),
 ]

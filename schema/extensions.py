@@ -120,3 +120,67 @@ class AuthenticationGate(SchemaExtension):
                     ],
                 )
         yield
+
+
+class OperationNameRequired(SchemaExtension):
+    """A document with several operations needs ``operationName`` (GraphQL spec, GetOperation).
+
+    Strawberry would otherwise run the first operation, so a client that forgot the name
+    gets the wrong operation's data instead of a request error.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        # Before the yield: Strawberry decides whether to execute inside the validation step, and
+        # ValidationCache (listed earlier) has already stored the document's validation errors.
+        context = self.execution_context
+        document = context.graphql_document
+        # ``operation_name`` falls back to the first operation's name; only what the client sent counts.
+        requested = getattr(context, "_provided_operation_name", None)
+        if document is not None and requested is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                error = GraphQLError("Must provide operationName when the document contains several operations.",
+                                     extensions={"code": "BAD_USER_INPUT"})
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), error]
+        yield
+
+
+def _unencodable(text: str) -> bool:
+    """A lone surrogate (JSON allows ``"\\ud800"``) has no UTF-8 form: no database or log can take it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _bad_text_paths(value: object, path: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if _unencodable(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _bad_text_paths(key, f"{path}.<key>")
+            yield from _bad_text_paths(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _bad_text_paths(item, f"{path}[{index}]")
+
+
+class TextInputGuard(SchemaExtension):
+    """Refuses text that cannot be encoded (lone surrogates) before any resolver sees it.
+
+    One check for every argument of every operation, so no service, filter or log line has
+    to cope with it; the error names the variable path or argument that carried the text.
+    String literals in the document cannot carry one (the lexer refuses them).
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        bad = [p for name, value in (context.variables or {}).items() for p in _bad_text_paths(value, f"${name}")]
+        if bad:
+            context.result = ExecutionResult(data=None, errors=[GraphQLError(
+                f"{bad[0]} contains a character that cannot be encoded (a lone UTF-16 surrogate).",
+                extensions={"code": "BAD_USER_INPUT", "field": bad[0]},
+            )])
+        yield

@@ -24,6 +24,7 @@ from apps.core.ordering import SortKey
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 1024
+BAD_CURSOR = "'after' is not a cursor of this list (or of this sort order)."
 
 M = TypeVar("M", bound=Model)
 
@@ -57,7 +58,7 @@ def decode_cursor(cursor: str, expected: int) -> list[str | None]:
         or len(values) != expected
         or not all(v is None or (isinstance(v, str) and "\x00" not in v) for v in values)
     ):
-        raise ValidationFailed("after", "'after' is not a cursor of this list (or of this sort order).")
+        raise ValidationFailed("after", BAD_CURSOR)
     return values
 
 
@@ -83,13 +84,35 @@ def _ordered(qs: QuerySet[M], sort: Sequence[SortKey]) -> tuple[QuerySet[M], lis
     return qs.order_by(*[f"-{k.name}" if k.descending else k.name for k in aliased]), aliased
 
 
-def _after(keys: list[SortKey], values: list[str | None]) -> Q:
+def _typed(qs: QuerySet[M], keys: list[SortKey], values: list[str | None]) -> list[object]:
+    """The cursor's values as the sort columns' Python values; a value that does not fit is a bad cursor.
+
+    Checked here, before the query runs, so that an error while loading the page (a bad
+    keyword, a database problem) is never blamed on ``after``.
+    """
+    typed: list[object] = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None:
+            typed.append(None)
+            continue
+        field = qs.query.annotations[key.name].output_field
+        try:
+            converted = field.to_python(value)
+        except (ValidationError, ValueError, TypeError, OverflowError) as error:
+            raise ValidationFailed("after", BAD_CURSOR) from error
+        if isinstance(converted, int) and not -(2**63) <= converted < 2**63:
+            raise ValidationFailed("after", BAD_CURSOR)
+        typed.append(converted)
+    return typed
+
+
+def _after(keys: list[SortKey], values: list[object]) -> Q:
     """Rows strictly after ``values`` in the ordering (lexicographic keyset condition)."""
     condition = Q()
     for index, key in enumerate(keys):
         value = values[index]
         if value is None:
-            raise ValidationFailed("after", "'after' is not a cursor of this list (or of this sort order).")
+            raise ValidationFailed("after", BAD_CURSOR)
         step = Q(**{f"{k.name}": values[i] for i, k in enumerate(keys[:index])})
         step &= Q(**{f"{key.name}__{'lt' if key.descending else 'gt'}": value})
         condition |= step
@@ -109,19 +132,15 @@ def paginate(
     """Orders, windows and loads ``qs`` (with the query optimizer), setting ``row.cursor``."""
     offset, size = validate_window(offset, page_size)
     qs, keys = _ordered(qs, sort)
-    try:
-        if after is not None:
-            qs = qs.filter(_after(keys, decode_cursor(after, len(keys))))
-        if info is not None:
-            qs = optimize(qs, info)
-        if should_paginate is not False:
-            qs = qs[offset : offset + size]
-        elif offset:
-            qs = qs[offset:]
-        rows = list(qs)
-    except (ValidationError, ValueError, TypeError) as error:
-        # A cursor whose values do not fit the columns (e.g. a word where an id belongs).
-        raise ValidationFailed("after", "'after' is not a cursor of this list (or of this sort order).") from error
+    if after is not None:
+        qs = qs.filter(_after(keys, _typed(qs, keys, decode_cursor(after, len(keys)))))
+    if info is not None:
+        qs = optimize(qs, info)
+    if should_paginate is not False:
+        qs = qs[offset : offset + size]
+    elif offset:
+        qs = qs[offset:]
+    rows = list(qs)
     for row in rows:
         row.cursor = encode_cursor([getattr(row, k.name) for k in keys])
     return rows

@@ -13,6 +13,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
@@ -50,6 +51,22 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def _too_large(request: HttpRequest) -> bool:
+    """Whether the body exceeds ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django would answer its HTML 400)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if limit is not None and declared > limit:
+        return True
+    try:
+        request.body  # noqa: B018  (reads and caches the body, bounded by the limit)
+    except RequestDataTooBig:
+        return True
+    return False
+
+
 def is_request_error(response_data: Any) -> bool:
     """Parse and validation failures: no data and no error tied to a field path.
 
@@ -80,6 +97,10 @@ class GraphQLView(StrawberryGraphQLView):
                 return error_response(429, f"Rate limit exceeded: {limit} requests per second.",
                                       "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
         request.graphql_media_type = media_type
+        if request.method == "POST" and _too_large(request):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return error_response(413, f"The request body is larger than {limit} bytes.", "PAYLOAD_TOO_LARGE",
+                                  media_type)
         if request.method == "POST" and not _is_utf8(request.body):
             # The HTTP adapter decodes the body before parsing it; undecodable bytes would be a 500.
             return error_response(400, "The request body is not valid UTF-8.", "BAD_REQUEST", media_type)

@@ -249,3 +249,33 @@ def test_schema_builds_without_deprecation_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         build_schema()
+
+
+@pytest.mark.parametrize("accept, status", [("application/json", 200), (GRAPHQL_RESPONSE, 400)])
+def test_several_operations_without_operation_name_are_a_request_error(world, keys, accept, status):
+    body = json.dumps({"query": "query A { currentUser { id } } query B { usersCount }"})
+    response = post(body, keys["staff"], accept=accept)
+    assert response.status_code == status
+    payload = response.json()
+    assert "data" not in payload or payload["data"] is None
+    assert payload["errors"][0]["message"] == (
+        "Must provide operationName when the document contains several operations.")
+    assert payload["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_one_operation_needs_no_operation_name(world, keys):
+    response = post(json.dumps({"query": "query A { currentUser { id } }"}), keys["staff"])
+    assert data_of(response.json())["currentUser"]["id"]
+
+
+@pytest.mark.parametrize("accept", ["application/json", GRAPHQL_RESPONSE])
+def test_oversized_bodies_get_a_json_413(world, keys, settings, accept):
+    padding = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = post(json.dumps({"query": "{ currentUser { id } }", "variables": {"pad": padding}}),
+                    keys["staff"], accept=accept)
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith(accept)
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "PAYLOAD_TOO_LARGE"}
+    assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in error["message"]
+    assert b"Traceback" not in response.content and b"<html" not in response.content.lower()

@@ -106,16 +106,43 @@ def check_addresses(target: Target, addresses: list[str]) -> list[str]:
         return addresses
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
-        mapped = getattr(address, "ipv4_mapped", None)
-        effective = mapped or address
-        if _address_listed(effective):
-            continue
-        if not effective.is_global or effective.is_multicast or effective.is_reserved:
-            raise UnsafeTarget(
-                "The URL's host resolves to a private, loopback, link-local or metadata address; "
-                "webhooks are only sent to public addresses."
-            )
+        for effective in (address, *embedded_ipv4(address)):
+            if _address_listed(effective):
+                continue
+            if not effective.is_global or effective.is_multicast or effective.is_reserved:
+                raise UnsafeTarget(
+                    "The URL's host resolves to a private, loopback, link-local or metadata address; "
+                    "webhooks are only sent to public addresses."
+                )
     return addresses
+
+
+_NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address reaches through a translation or tunnel mechanism.
+
+    A gateway or the host's own stack forwards these to the embedded IPv4 address, so
+    ``[2002:7f00:1::]`` (6to4) reaches 127.0.0.1 although the IPv6 address itself looks
+    public. Each embedded address must pass the same check as a plain IPv4 one.
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d
+        found.append(address.ipv4_mapped)
+    if address.sixtofour is not None:  # 2002:AABB:CCDD::/48
+        found.append(address.sixtofour)
+    if address.teredo is not None:  # 2001:0::/32: (server, client)
+        found.extend(address.teredo)
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    nat64 = any(address in prefix for prefix in _NAT64_PREFIXES)  # RFC 6052, RFC 8215
+    compatible = address in _IPV4_COMPATIBLE and int(address) > 1  # deprecated ::a.b.c.d (not :: or ::1)
+    if nat64 or compatible:
+        found.append(low32)
+    return found
 
 
 def resolve(target: Target) -> list[str]:

@@ -6,7 +6,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from apps.core import logsafety
         from apps.core.jobs import email, generic, runner
 
+        logsafety.install()
         runner.register_queue("jobs", generic.run_batch)
         generic.register_kind(email.KIND, email.handle, retry=email.RETRY)

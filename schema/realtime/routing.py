@@ -33,9 +33,22 @@ class SubprotocolRouter:
         return await self.fallback(scope, receive, send)
 
 
+async def refuse_unknown_path(scope: dict, receive: Any, send: Any) -> None:
+    """Declines the handshake of a WebSocket to any other path (the server answers HTTP 403).
+
+    Without it the URL router raises for an unknown path and the handshake fails with a 500.
+    """
+    message = await receive()
+    if message.get("type") == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1008})
+
+
 def websocket_application(schema: Schema) -> ASGIApp:
     """The ASGI app for ``websocket`` connections: every transport over one shared-execution schema."""
     shared = sharing_schema(schema)
     graphql = graphql_ws.GraphQLWSTransport.as_asgi(schema=shared, keep_alive=True, keep_alive_interval=15)
     transports = dict.fromkeys(graphql_ws.PROTOCOLS, graphql)
-    return URLRouter([re_path(r"^subscriptions/?$", SubprotocolRouter(transports, fallback=graphql))])
+    return URLRouter([
+        re_path(r"^subscriptions/?$", SubprotocolRouter(transports, fallback=graphql)),
+        re_path(r"", refuse_unknown_path),
+    ])

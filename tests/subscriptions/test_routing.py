@@ -44,3 +44,10 @@ async def test_the_router_hands_each_socket_to_the_transport_of_its_subprotocol(
     for offered in (["b", "a"], ["x", "a"], ["x"], []):
         await router({"type": "websocket", "subprotocols": offered}, None, None)
     assert reached == [("b", ["b", "a"]), ("a", ["x", "a"]), ("fallback", ["x"]), ("fallback", [])]
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/", "/subscriptions/extra", "/cable"])
+async def test_a_websocket_to_another_path_is_declined_cleanly(path):
+    socket = WebsocketCommunicator(application(), path, subprotocols=[TRANSPORT_WS])
+    connected, code = await socket.connect(timeout=5)
+    assert (connected, code) == (False, 1008)
