@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# The acceptance kit ships in shared/ beside the repository (CI clones main with shared/ next to it).
-OPERATIONS_DIR = (REPO_ROOT / ".." / "shared" / "acceptance" / "healthie_docs_operations").resolve()
+from tests.shared_kit import OPERATIONS_DIR
+
+ABSENT = "the acceptance kit (shared/acceptance) is not beside the clone, at /work/shared or in ACCEPTANCE_KIT"
 
 
 def documented_operation(filename: str) -> str:
     """The text of one documented example operation, exactly as the documentation wrote it."""
-    if not OPERATIONS_DIR.is_dir():
-        pytest.skip(f"documented operations folder {OPERATIONS_DIR} is absent (shared/ is not beside the repo)")
+    if OPERATIONS_DIR is None or not OPERATIONS_DIR.is_dir():
+        pytest.skip(ABSENT)
     return (OPERATIONS_DIR / filename).read_text()
 
 
 def documented_files(*domains: str) -> set[str]:
-    if not OPERATIONS_DIR.is_dir():
-        pytest.skip(f"documented operations folder {OPERATIONS_DIR} is absent (shared/ is not beside the repo)")
+    if OPERATIONS_DIR is None or not OPERATIONS_DIR.is_dir():
+        pytest.skip(ABSENT)
     found = set()
     for path in OPERATIONS_DIR.glob("*.graphql"):
         head = path.read_text().splitlines()[:3]

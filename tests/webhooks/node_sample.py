@@ -12,7 +12,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-SEED = Path(os.environ.get("SEED_002_PATH", "/work/shared/seeds/002_e30ded1095c83cd7.txt"))
+from tests.shared_kit import SHARED
+
+SEED = Path(os.environ.get("SEED_002_PATH") or (SHARED or Path("/work/shared")) / "seeds" / "002_e30ded1095c83cd7.txt")
 PORT = Path(__file__).with_name("documented_port.js")
 DRIVER = """
 const input = JSON.parse(process.env.WEBHOOK_REQUEST);
