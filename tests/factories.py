@@ -76,3 +76,13 @@ def world(name: str | None = None, patients: int = 3) -> World:
     staff = member(org, role="Support", first_name="Sam")
     people = [patient(org, provider=provider) for _ in range(patients)]
     return World(org, owner, provider, staff, people)
+
+
+def invitation_code(text: str) -> str:
+    """The one invitation code in an e-mail body (or any text)."""
+    import re
+
+    from apps.accounts.services.invitations import PREFIX
+
+    [code] = set(re.findall(re.escape(PREFIX) + r"[A-Za-z0-9_-]+", text))
+    return code

@@ -171,7 +171,7 @@ def _snapshot() -> dict[str, object]:
     """Everything these operations could write, to prove a refused call wrote nothing."""
     return {
         "users": sorted(User.objects.values_list("pk", "first_name", "active", "user_group_id", "dietitian_id",
-                                                 "signup_token")),
+                                                 "signup_token_hash")),
         "memberships": sorted(OrganizationMembership.objects.values_list("pk", "title", "active")),
         "groups": sorted(UserGroup.objects.values_list("pk", "name")),
         "tags": sorted(Tag.objects.values_list("pk", "name")),
