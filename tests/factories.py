@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -78,11 +79,8 @@ def world(name: str | None = None, patients: int = 3) -> World:
     return World(org, owner, provider, staff, people)
 
 
+
 def invitation_code(text: str) -> str:
-    """The one invitation code in an e-mail body (or any text)."""
-    import re
-
-    from apps.accounts.services.invitations import PREFIX
-
-    [code] = set(re.findall(re.escape(PREFIX) + r"[A-Za-z0-9_-]+", text))
+    """The invitation code of a welcome e-mail body ("... with this code: <code>")."""
+    [code] = re.findall(r"with this code: (\S+)", text)
     return code
