@@ -302,3 +302,47 @@ def test_the_migration_hashes_plain_codes_already_mailed(settings):
     with time_machine.travel(START + dt.timedelta(hours=1), tick=False):
         assert submit(browser(), "legacy-plain-code-123", NEW_PASSWORD).status_code == 200
     assert User.objects.get(pk=pending.pk).check_password(NEW_PASSWORD)
+
+
+VALIDATE = "query($token: String) { validateSignupToken(token: $token) }"
+
+
+@pytest.mark.django_db
+def test_validate_signup_token_is_public_and_changes_nothing(gql, world, keys):
+    user, code = invite(gql, keys)
+    assert gql(VALIDATE, {"token": code}) == {"data": {"validateSignupToken": True}}  # no credentials
+    assert User.objects.get(pk=user.pk).signup_token_hash == token_hash(code)  # a read: nothing used up
+    for wrong in (code + "x", "", None, "x" * 5000):
+        assert gql(VALIDATE, {"token": wrong}) == {"data": {"validateSignupToken": False}}
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=8)):
+        assert gql(VALIDATE, {"token": code}) == {"data": {"validateSignupToken": False}}
+    assert submit(browser(), code, NEW_PASSWORD).status_code == 200
+    assert gql(VALIDATE, {"token": code}) == {"data": {"validateSignupToken": False}}
+
+
+@pytest.mark.django_db
+@override_settings(RATE_LIMIT_SET_PASSWORD_PER_MINUTE=2)
+def test_validate_signup_token_shares_the_pages_rate_limit(gql, world, keys):
+    user, code = invite(gql, keys)
+    assert gql(VALIDATE, {"token": "cpi_guess"})["data"] == {"validateSignupToken": False}
+    assert submit(browser(), "cpi_guess", NEW_PASSWORD).status_code == 400
+    limited = gql.raw(VALIDATE, {"token": code})
+    assert limited.status_code == 429
+    assert [e["extensions"]["code"] for e in limited.json()["errors"]] == ["RATE_LIMITED"]
+
+
+@pytest.mark.django_db
+def test_a_patient_without_email_is_invited_through_the_payloads_link(gql, world, keys):
+    created = data_of(gql("""mutation { createClient(input: {first_name: "Opal", last_name: "Grant",
+        skipped_email: true}) { user { id set_password_link } messages { field message } } }""",
+                          key=keys["provider"]))["createClient"]
+    assert mail.outbox == [] and jobs.drain() == 0  # no address, no e-mail
+    link = created["user"]["set_password_link"]
+    client = browser()
+    page = client.get(link)  # the link exactly as given
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    code = link.split("signup_token=", 1)[1]
+    done = client.post("/set_password", {"csrfmiddlewaretoken": csrf, "signup_token": code,
+                                         "password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    assert done.status_code == 200
+    assert User.objects.get(pk=created["user"]["id"]).check_password(NEW_PASSWORD)

@@ -46,6 +46,27 @@ def set_password_link(code: str) -> str:
     return f"{SET_PASSWORD_PATH}?signup_token={code}"
 
 
+def _limit(client_address: str) -> None:
+    ratelimit.enforce("set_password", client_address, limit=settings.RATE_LIMIT_SET_PASSWORD_PER_MINUTE,
+                      window_seconds=60, message="Too many attempts; try again later.")
+
+
+def _pending(code: str | None) -> User | None:
+    """The active account whose unused, unexpired invitation this code is."""
+    code = (code or "").strip()
+    if not 0 < len(code) <= MAX_CODE_LENGTH:
+        return None
+    return User.objects.filter(signup_token_hash=token_hash(code), signup_token_expires_at__gt=timezone.now(),
+                               active=True).first()
+
+
+def invitation_valid(*, code: str | None, client_address: str) -> bool:
+    """``validateSignupToken``: whether the code would set a password now (it is not used up).
+    Counts against the same per-address budget as setting the password."""
+    _limit(client_address)
+    return _pending(code) is not None
+
+
 @transaction.atomic
 def invitation_accept(*, code: str | None, password: str | None, password_confirmation: str | None,
                       client_address: str) -> User:
@@ -55,14 +76,8 @@ def invitation_accept(*, code: str | None, password: str | None, password_confir
     its account archived; a password the rules refuse leaves the code usable.
     ``RATE_LIMIT_SET_PASSWORD_PER_MINUTE`` attempts per minute per client address.
     """
-    ratelimit.enforce("set_password", client_address, limit=settings.RATE_LIMIT_SET_PASSWORD_PER_MINUTE,
-                      window_seconds=60, message="Too many attempts; try again later.")
-    code = (code or "").strip()
-    now = timezone.now()
-    user = None
-    if 0 < len(code) <= MAX_CODE_LENGTH:
-        user = User.objects.filter(signup_token_hash=token_hash(code), signup_token_expires_at__gt=now,
-                                   active=True).first()
+    _limit(client_address)
+    user = _pending(code)
     if user is None:
         raise ValidationFailed("signup_token", REFUSED)
     errors = Collector()
@@ -75,7 +90,8 @@ def invitation_accept(*, code: str | None, password: str | None, password_confir
     errors.raise_if_any()
     # Compare-and-set on the hash: of two requests racing with one code, exactly one updates the row.
     used = User.objects.filter(pk=user.pk, signup_token_hash=user.signup_token_hash).update(
-        password=make_password(password), signup_token_hash="", signup_token_expires_at=None, updated_at=now)
+        password=make_password(password), signup_token_hash="", signup_token_expires_at=None,
+        updated_at=timezone.now())
     if used != 1:
         raise ValidationFailed("signup_token", REFUSED)
     user.refresh_from_db()
