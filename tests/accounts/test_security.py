@@ -328,10 +328,10 @@ def _root_calls() -> list[tuple[str, str]]:
     return calls
 
 
-# The documented public operations: sign-up/sign-in, and the self-scheduling steps that
-# patients run before they have an account (the scheduling issue).
-PUBLIC = {"signUp", "signIn", "appointmentTypes", "daysAvailableForRange", "availableSlotsForRange",
-          "nextAvailableSlot", "completeCheckout", "contactTypes"}
+# The documented public operations: sign-up/sign-in, checking an invitation code before setting a
+# password, and the self-scheduling steps that patients run before they have an account.
+PUBLIC = {"signUp", "signIn", "validateSignupToken", "appointmentTypes", "daysAvailableForRange",
+          "availableSlotsForRange", "nextAvailableSlot", "completeCheckout", "contactTypes"}
 
 
 @pytest.mark.parametrize("name,operation", _root_calls(), ids=[c[0] for c in _root_calls()])

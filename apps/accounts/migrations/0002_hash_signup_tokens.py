@@ -16,11 +16,12 @@ from django.utils import timezone
 def hash_plain_tokens(apps, schema_editor):
     User = apps.get_model("accounts", "User")
     expires = timezone.now() + dt.timedelta(hours=settings.INVITATION_TOKEN_TTL_HOURS)
-    pending = User.objects.exclude(signup_token="").values_list("pk", "signup_token")
-    for pk, plain in pending.iterator(chunk_size=1000):
+    # Read first, then write: SQLite gives no isolation between a cursor and writes on one connection.
+    pending = list(User.objects.exclude(signup_token="").values_list("pk", "signup_token"))
+    for pk, plain in pending:
         # The same digest as apps.core.crypto.token_hash (not imported: migrations stay frozen).
         User.objects.filter(pk=pk).update(signup_token_hash=hashlib.sha256(plain.encode()).hexdigest(),
-                                          signup_token_expires_at=expires, signup_token="")
+                                          signup_token_expires_at=expires)
 
 
 class Migration(migrations.Migration):
