@@ -132,6 +132,10 @@ RATE_LIMIT_SIGN_IN_PER_MINUTE = int(os.environ.get("RATE_LIMIT_SIGN_IN_PER_MINUT
 # Unauthenticated completeCheckout calls per minute per client address (self-scheduling abuse guard).
 RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE = int(os.environ.get("RATE_LIMIT_PUBLIC_CHECKOUT_PER_MINUTE", "60"))
 SESSION_TOKEN_TTL_HOURS = int(os.environ.get("SESSION_TOKEN_TTL_HOURS", "720"))
+# Invitation codes (welcome e-mail, set_password_link) work once, for this long (7 days).
+INVITATION_TOKEN_TTL_HOURS = int(os.environ.get("INVITATION_TOKEN_TTL_HOURS", "168"))
+# POSTs to /set_password per minute per client address (each one may hash a password).
+RATE_LIMIT_SET_PASSWORD_PER_MINUTE = int(os.environ.get("RATE_LIMIT_SET_PASSWORD_PER_MINUTE", "20"))
 
 # Webhooks (docs/webhooks.md). Receivers on loopback/private/link-local/metadata addresses are
 # refused unless their host is listed here (local development and tests); plain http is refused

@@ -10,5 +10,6 @@ urlpatterns = [
     path("graphql/", GraphQLView.as_view(schema=schema)),
     path("graphiql/<str:name>", graphiql.asset),
     path("api/health", health),
+    path("", include("apps.accounts.urls")),
     path("", include("apps.scheduling.urls")),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -76,3 +77,10 @@ def world(name: str | None = None, patients: int = 3) -> World:
     staff = member(org, role="Support", first_name="Sam")
     people = [patient(org, provider=provider) for _ in range(patients)]
     return World(org, owner, provider, staff, people)
+
+
+
+def invitation_code(text: str) -> str:
+    """The invitation code of a welcome e-mail body ("... with this code: <code>")."""
+    [code] = re.findall(r"with this code: (\S+)", text)
+    return code

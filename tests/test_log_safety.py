@@ -28,6 +28,7 @@ SECRET = "cp_live_secret_value_123"
     (f"/x?a=1&TOKEN={SECRET}&b=2", f"/x?a=1&TOKEN={REDACTED}&b=2"),
     (f"/x?api_key={SECRET}#frag", f"/x?api_key={REDACTED}#frag"),
     ("/x?tokens=1&notoken=2", "/x?tokens=1&notoken=2"),
+    (f"/set_password?signup_token={SECRET}", f"/set_password?signup_token={REDACTED}"),  # invitation links
 ])
 def test_redact(raw, expected):
     assert redact(raw) == expected
@@ -77,6 +78,8 @@ def test_a_live_server_logs_no_token(tmp_path):
                     pass  # an unknown key is refused; the handshake was still logged
 
             asyncio.run(handshake())
+            # An invitation link, as set_password_link and the welcome e-mail lead to (no database needed).
+            assert httpx.get(f"http://127.0.0.1:{port}/set_password?signup_token={SECRET}").status_code == 200
 
             async def wrong_path() -> int:
                 try:
@@ -93,6 +96,7 @@ def test_a_live_server_logs_no_token(tmp_path):
     text = log_path.read_text()
     assert "/api/health?token=[redacted]" in text  # the line is there, without the secret
     assert "/subscriptions?token=[redacted]" in text
+    assert "/set_password?signup_token=[redacted]" in text
     assert SECRET not in text
     assert '"WebSocket /graphql?token=[redacted]" 403' in text
     assert "No route found" not in text  # the router used to raise (a 500 and a traceback)

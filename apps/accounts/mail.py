@@ -7,7 +7,10 @@ sign-up codes).
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from apps.accounts.models import User
+from apps.accounts.services.invitations import SET_PASSWORD_PATH
 from apps.core.jobs import email
 
 
@@ -15,12 +18,16 @@ def _send_later(subject: str, body: str, user: User) -> None:
     email.send_later([user.email], subject, body, organization_id=user.organization_id, about=f"user:{user.pk}")
 
 
-def welcome(user: User) -> None:
+def welcome(user: User, code: str) -> None:
+    """``code`` is the plain invitation code: the database keeps only its hash."""
     organization = user.organization.name
+    hours = settings.INVITATION_TOKEN_TTL_HOURS
+    count, unit = (hours // 24, "day") if hours % 24 == 0 else (hours, "hour")
+    valid = f"{count} {unit}{'' if count == 1 else 's'}"
     _send_later(
         f"Welcome to {organization}",
-        f"Hello {user.first_name},\n\n{organization} invited you. Set your password with this code: "
-        f"{user.signup_token}\n",
+        f"Hello {user.first_name},\n\n{organization} invited you. Set your password at {SET_PASSWORD_PATH} "
+        f"on this service with this code: {code}\n\nThe code works once, for {valid}.\n",
         user,
     )
 

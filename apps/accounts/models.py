@@ -64,7 +64,10 @@ class User(AbstractBaseUser):
     phone_number = models.CharField(max_length=40, blank=True)
     record_identifier = models.CharField(max_length=100, blank=True)
     npi = models.CharField(max_length=20, blank=True)
-    signup_token = models.CharField(max_length=64, blank=True)
+    # An invitation to set a password (welcome e-mail, set_password_link): only the SHA-256 of the
+    # code is kept, like API keys and sessions; it is cleared when used (apps/accounts/services/invitations.py).
+    signup_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    signup_token_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,8 +1,9 @@
 """Keeps credentials that travel in URLs out of server logs.
 
 Browsers cannot set headers on a WebSocket handshake, so the documented subscription URL
-carries the API key as ``?token=``; uvicorn logs the full path of every request and
-WebSocket handshake. The filter rewrites those records before any handler sees them.
+carries the API key as ``?token=``, and an invitation link carries its code as
+``?signup_token=``; uvicorn logs the full path of every request and WebSocket handshake.
+The filter rewrites those records before any handler sees them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import re
 
 # Query parameters whose values are credentials, in any letter case.
-_SECRET_PARAMETER = re.compile(r"(?i)([?&](?:token|api_key|access_token|apikey)=)[^&#\s\"']*")
+_SECRET_PARAMETER = re.compile(r"(?i)([?&](?:token|api_key|access_token|apikey|signup_token)=)[^&#\s\"']*")
 REDACTED = "[redacted]"
 
 # uvicorn writes request lines (access) and WebSocket handshakes (error) through these.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from apps.accounts import selectors
+from apps.accounts.services import invitations
 from apps.core.errors import NotFound
 from schema.accounts.types import ApiKeyType, OrganizationType, TagType, UserGroupType, UserType
 from schema.context import Info
@@ -138,6 +139,14 @@ class Query:
     @strawberry.field
     def userGroupsCount(self, info: Info, keywords: str | None = None) -> int:  # noqa: N802
         return selectors.groups_filter(info.context.viewer, keywords=keywords).count()
+
+    @strawberry.field(description="Public. Whether an invitation code (the signup_token of a set_password_link or "
+                                  "the code of a welcome e-mail) can still set a password: false when it is "
+                                  "unknown, used or expired. Rate-limited per client address.")
+    def validateSignupToken(self, info: Info, token: str | None = None) -> bool:  # noqa: N802
+        request = info.context.request
+        address = (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
+        return invitations.invitation_valid(code=token, client_address=address)
 
     @strawberry.field(description="All tags of the caller's organization.")
     def tags(self, info: Info, ids: list[strawberry.ID] | None = None) -> list[TagType]:

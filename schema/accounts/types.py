@@ -20,6 +20,7 @@ from strawberry.types.field import StrawberryField
 from strawberry_django.optimizer import optimize
 
 from apps.accounts import models, selectors
+from apps.accounts.services import invitations
 from apps.core.timefmt import format_datetime
 
 
@@ -219,13 +220,19 @@ class UserType:
     def avatar_url(self, root: models.User) -> str | None:
         return None
 
-    @strawberry_django.field(only=["signup_token", "is_patient"])
+    @strawberry_django.field(
+        only=["is_patient"],
+        description="The patient's invitation link, in the payload of the mutation that issued the invitation "
+                    "(createClient, updateClient with resend_welcome), for providers and staff only. Only a hash "
+                    "of the code is stored, so everywhere else (later reads) this is null.",
+    )
     def set_password_link(self, root: models.User, info: strawberry.Info) -> str | None:
         """Only providers and staff see a patient's invitation link (never the patient or others)."""
         viewer = info.context.viewer
-        if not root.is_patient or not root.signup_token or not viewer.is_member:
+        code = getattr(root, "issued_signup_token", None)
+        if not root.is_patient or not code or not viewer.is_member:
             return None
-        return f"/set_password?signup_token={root.signup_token}"
+        return invitations.set_password_link(code)
 
 
 @strawberry_django.type(models.OrganizationMembership, name="OrganizationMembership")

@@ -8,8 +8,10 @@ from django.core import mail
 from apps.accounts.models import User
 from apps.accounts.services import patients
 from apps.core import jobs
+from apps.core.crypto import token_hash
 from apps.core.errors import ValidationFailed
 from apps.events.models import Event
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +24,9 @@ def test_creates_like_create_client_then_reuses_the_same_person(world):
     assert (client.organization_id, client.dietitian_id, client.is_patient) == (world.org.pk, world.provider.pk, True)
     assert (client.first_name, client.email, client.timezone, client.phone_number) == (
         "Ada", "ada@example.com", "America/New_York", "555-0100")
-    assert client.signup_token and not client.has_usable_password()
+    assert client.signup_token_hash and not client.has_usable_password()
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]  # the welcome e-mail, as createClient sends
+    assert token_hash(factories.invitation_code(mail.outbox[0].body)) == client.signup_token_hash
     assert list(Event.objects.values_list("event_type", "resource_id", "actor_id")) == [
         ("patient.created", str(client.pk), None)]
     # The documented uniqueness rule names the person: same organization, e-mail and name (any case).

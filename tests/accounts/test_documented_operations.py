@@ -154,7 +154,7 @@ def test_create_client_sends_welcome_by_default(gql, world, keys, django_capture
     assert user.dietitian_id == world.provider.pk  # defaults to the authenticated provider
     jobs.drain()
     assert [m.to for m in mail.outbox] == [["grace@example.com"]]
-    assert user.signup_token in mail.outbox[0].body
+    assert token_hash(factories.invitation_code(mail.outbox[0].body)) == user.signup_token_hash
 
 
 def test_get_user(gql, world, keys):

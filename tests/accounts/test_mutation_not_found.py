@@ -127,7 +127,7 @@ def snapshot() -> dict[str, Any]:
     """Everything these mutations could write."""
     return {
         "users": sorted(User.objects.values_list("pk", "first_name", "active", "user_group_id", "dietitian_id",
-                                                 "signup_token", "password")),
+                                                 "signup_token_hash", "password")),
         "memberships": sorted(OrganizationMembership.objects.values_list("pk", "title", "active")),
         "groups": sorted(UserGroup.objects.values_list("pk", "name", "onboarding_flow_id")),
         "tags": sorted(Tag.objects.values_list("pk", "name")),

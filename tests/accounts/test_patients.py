@@ -10,6 +10,7 @@ from django.core import mail
 
 from apps.accounts.models import OrganizationMembership, User, UserGroup
 from apps.core import jobs
+from apps.core.crypto import token_hash
 from tests import factories
 from tests.conftest import data_of, error_codes
 
@@ -143,13 +144,27 @@ def test_current_user_and_user_or_current_user(gql, world, keys):
     assert error_codes(gql('{ user(id: "999999") { id } }', key=keys["provider"])) == ["NOT_FOUND"]
 
 
-def test_set_password_link_only_for_members(gql, world, keys):
-    User.objects.filter(pk=world.patients[0].pk).update(signup_token="tok123")
+def test_set_password_link_only_in_the_payload_that_issued_it(gql, world, keys):
+    """Only the code's hash is stored: the member who invites sees the link once, in the payload;
+    later reads (by anyone) answer null, and a read issues nothing."""
+    created = data_of(gql("""mutation { createClient(input: {first_name: "Ida", last_name: "Link",
+        email: "ida@example.com", dont_send_welcome: true}) { user { id set_password_link } messages { field } } }""",
+                          key=keys["provider"]))["createClient"]
+    link = created["user"]["set_password_link"]
+    user = User.objects.get(pk=created["user"]["id"])
+    assert link.startswith("/set_password?signup_token=cpi_")
+    assert token_hash(link.split("=", 1)[1]) == user.signup_token_hash
     query = "query($id: ID) { user(id: $id) { set_password_link } }"
-    assert data_of(gql(query, {"id": str(world.patients[0].pk)}, key=keys["provider"])) == {
-        "user": {"set_password_link": "/set_password?signup_token=tok123"}}
-    assert data_of(gql(query, {"id": str(world.patients[0].pk)}, key=keys["patient"])) == {
-        "user": {"set_password_link": None}}
+    for key in (keys["provider"], keys["owner"]):
+        assert data_of(gql(query, {"id": created["user"]["id"]}, key=key)) == {"user": {"set_password_link": None}}
+    assert User.objects.get(pk=user.pk).signup_token_hash == user.signup_token_hash  # reading changed nothing
+    resent = data_of(gql("""mutation($id: ID) { updateClient(input: {id: $id, resend_welcome: true}) {
+        user { set_password_link } } }""", {"id": created["user"]["id"]}, key=keys["provider"]))
+    new_link = resent["updateClient"]["user"]["set_password_link"]
+    assert new_link != link and token_hash(new_link.split("=", 1)[1]) == User.objects.get(pk=user.pk).signup_token_hash
+    # A patient reading their own record never sees a link.
+    mine = data_of(gql("{ currentUser { set_password_link } }", key=keys["patient"]))
+    assert mine == {"currentUser": {"set_password_link": None}}
 
 
 UPDATE_CLIENT = """mutation($input: updateClientInput) {
@@ -169,7 +184,7 @@ def test_update_client_resend_welcome_takes_precedence(gql, world, keys, django_
     assert mail.outbox == []  # sent by the worker, not inside the request
     jobs.drain()
     assert [m.to for m in mail.outbox] == [[patient.email]]
-    assert fresh.signup_token and fresh.signup_token in mail.outbox[0].body
+    assert token_hash(factories.invitation_code(mail.outbox[0].body)) == fresh.signup_token_hash
 
 
 def test_update_client_form_reminder(gql, world, keys, django_capture_on_commit_callbacks):

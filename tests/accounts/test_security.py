@@ -171,7 +171,7 @@ def _snapshot() -> dict[str, object]:
     """Everything these operations could write, to prove a refused call wrote nothing."""
     return {
         "users": sorted(User.objects.values_list("pk", "first_name", "active", "user_group_id", "dietitian_id",
-                                                 "signup_token")),
+                                                 "signup_token_hash")),
         "memberships": sorted(OrganizationMembership.objects.values_list("pk", "title", "active")),
         "groups": sorted(UserGroup.objects.values_list("pk", "name")),
         "tags": sorted(Tag.objects.values_list("pk", "name")),
@@ -328,10 +328,10 @@ def _root_calls() -> list[tuple[str, str]]:
     return calls
 
 
-# The documented public operations: sign-up/sign-in, and the self-scheduling steps that
-# patients run before they have an account (the scheduling issue).
-PUBLIC = {"signUp", "signIn", "appointmentTypes", "daysAvailableForRange", "availableSlotsForRange",
-          "nextAvailableSlot", "completeCheckout", "contactTypes"}
+# The documented public operations: sign-up/sign-in, checking an invitation code before setting a
+# password, and the self-scheduling steps that patients run before they have an account.
+PUBLIC = {"signUp", "signIn", "validateSignupToken", "appointmentTypes", "daysAvailableForRange",
+          "availableSlotsForRange", "nextAvailableSlot", "completeCheckout", "contactTypes"}
 
 
 @pytest.mark.parametrize("name,operation", _root_calls(), ids=[c[0] for c in _root_calls()])

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.accounts import mail as account_mail
 from apps.core import jobs
+from apps.core.crypto import token_hash
 from apps.core.jobs import email, generic
 from apps.core.jobs.models import Job, JobAttempt
 from tests import factories
@@ -246,19 +247,19 @@ def test_an_expired_lease_is_claimed_again_and_the_stale_worker_is_refused(kinds
 @pytest.mark.django_db
 def test_account_mail_is_stored_encrypted_and_sent_by_the_worker(world, clock):
     patient = world.patients[0]
-    patient.signup_token = "sign-up-code-7f3a9c"
+    code = "cpi_sign-up-code-7f3a9c"
     with transaction.atomic():
-        account_mail.welcome(patient)
+        account_mail.welcome(patient, code)
     assert mail.outbox == []
     job = Job.objects.get()
     stored = str(Job.objects.values_list("payload", "subject", "last_error").get())
-    for secret in (patient.signup_token, patient.email, "Welcome"):
+    for secret in (code, patient.email, "Welcome"):
         assert secret not in stored
     assert (job.kind, job.subject, job.organization_id) == (email.KIND, f"user:{patient.pk}", world.org.pk)
     assert jobs.drain() == 1
     [sent] = mail.outbox
     assert sent.to == [patient.email] and sent.subject == f"Welcome to {world.org.name}"
-    assert "Set your password with this code: sign-up-code-7f3a9c" in sent.body
+    assert f"on this service with this code: {code}\n" in sent.body
 
 
 @pytest.mark.django_db(transaction=True)
@@ -407,7 +408,8 @@ def test_a_welcome_email_survives_a_killed_worker_and_is_sent_once(gql):
                           key=factories.api_key(world.provider)))["createClient"]
     user = User.objects.get(pk=created["user"]["id"])
     job = Job.objects.get(kind=email.KIND)
-    assert user.signup_token and user.signup_token not in str(job.payload)
+    code = factories.invitation_code(email.message_of(job)["body"])
+    assert user.signup_token_hash == token_hash(code) and code not in str(job.payload)
     env = _worker_env(box, JOB_LEASE_SECONDS="1")
     doomed = subprocess.Popen(WORKER, cwd=ROOT, env=env)
     try:
@@ -424,5 +426,5 @@ def test_a_welcome_email_survives_a_killed_worker_and_is_sent_once(gql):
     assert job.status == Job.SUCCEEDED
     [sent] = box.messages
     assert sent["To"] == "grace@example.com" and sent["Subject"] == "Welcome to Survivor Care"
-    assert user.signup_token in sent.get_payload(decode=True).decode()
+    assert code in sent.get_payload(decode=True).decode()
     box.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -13,6 +12,7 @@ from apps.accounts.inputs import MemberChanges, NewMember
 from apps.accounts.models import Organization, OrganizationMembership, User
 from apps.accounts.selectors import membership_get, memberships, parse_id
 from apps.accounts.services.common import apply_changes
+from apps.accounts.services.invitations import invitation_issue
 from apps.accounts.validation import check_password, check_timezone, clean_email, clean_text
 from apps.accounts.viewer import OWNER, Viewer
 from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
@@ -63,18 +63,21 @@ def membership_create(viewer: Viewer, member: NewMember) -> OrganizationMembersh
     errors.raise_if_any()
     user = User(
         organization=organization, is_patient=False, email=email, first_name=first, last_name=last,
-        phone_number=phone, timezone=timezone, signup_token=secrets.token_urlsafe(24),
+        phone_number=phone, timezone=timezone,
     )
     if password:
         user.password = make_password(password)
     else:
         user.set_unusable_password()
+    welcome = member.send_invite_email or (not member.dont_send_welcome and not password)
+    if welcome:
+        invitation_issue(user)
     user.save()
     membership = OrganizationMembership.objects.create(
         organization=organization, user=user, org_role=role, title=title
     )
-    if member.send_invite_email or (not member.dont_send_welcome and not password):
-        mail.welcome(user)
+    if welcome:
+        mail.welcome(user, user.issued_signup_token)
     return membership
 
 

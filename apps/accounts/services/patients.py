@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from apps.accounts.selectors import (
     visible_patients,
 )
 from apps.accounts.services.common import apply_changes
+from apps.accounts.services.invitations import invitation_issue
 from apps.accounts.validation import check_password, check_timezone, clean_email, clean_text
 from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import Collector, ErrorCode, NotFound, ValidationFailed
@@ -123,7 +123,7 @@ def client_create(viewer: Viewer, client: NewClient) -> User:
         raise ValidationFailed("email", DUPLICATE_MESSAGE)
     emit("patient.created", user, organization_id=user.organization_id, actor_id=viewer.user_id)
     if not values.get("dont_send_welcome") and user.email:
-        mail.welcome(user)
+        mail.welcome(user, user.issued_signup_token)
     return user
 
 
@@ -137,10 +137,10 @@ def _insert_patient(organization_id: int, provider: User | None, group: UserGrou
         user_group=group,
         email=email,
         skipped_email=skipped_email,
-        signup_token=secrets.token_urlsafe(24),
         **{k: v for k, v in cleaned.items() if k != "email"},
     )
     user.set_unusable_password()
+    invitation_issue(user)
     try:
         with transaction.atomic():
             user.save()
@@ -181,7 +181,7 @@ def client_find_or_create(*, provider: User, first_name: str | None, last_name: 
         # A concurrent booking created the same person first; that record is theirs.
         return match.get()
     emit("patient.created", user, organization_id=user.organization_id, actor_id=None)
-    mail.welcome(user)
+    mail.welcome(user, user.issued_signup_token)
     return user
 
 
@@ -247,9 +247,9 @@ def client_update(viewer: Viewer, *, user_id: object, changes: ClientChanges) ->
     if changes.resend_welcome:
         if not user.email:
             raise ValidationFailed("resend_welcome", "This patient has no e-mail address")
-        user.signup_token = secrets.token_urlsafe(24)
-        user.save(update_fields=["signup_token"])
-        mail.welcome(user)
+        code = invitation_issue(user)
+        user.save(update_fields=["signup_token_hash", "signup_token_expires_at"])
+        mail.welcome(user, code)
         return user
     if changes.send_form_request_reminder:
         if changes.is_intake_item:
