@@ -285,8 +285,9 @@ def _run_receiver(live: Live, block: Block, argv: list[str], cwd: Path,
     """Registers a webhook at the receiver the example starts and has the server send it a signed event."""
     port = _free_port()
     created = live.graphql(
-        "mutation($url: String) { createWebhook(input: {url: $url, webhook_events: [{event_type: \"patient.updated\"}]})"
-        " { webhook { id signature_secret } messages { field message } } }",
+        "mutation($url: String) { createWebhook(input: {url: $url, "
+        "webhook_events: [{event_type: \"patient.updated\"}]}) "
+        "{ webhook { id signature_secret } messages { field message } } }",
         {"url": f"http://127.0.0.1:{port}/care/hooks?tenant=7"}, role="owner")["data"]["createWebhook"]
     assert created["messages"] == [], created
     public_key = live.graphql("{ webhookSigningPublicKey }", role="owner")["data"]["webhookSigningPublicKey"]
@@ -313,7 +314,8 @@ def _run_receiver(live: Live, block: Block, argv: list[str], cwd: Path,
 
 
 def _check(block: Block, completed: subprocess.CompletedProcess) -> None:
-    assert completed.returncode == 0, f"{block.name} exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}"
+    assert completed.returncode == 0, (
+        f"{block.name} exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}")
 
 
 def _answers(output: str) -> list[object]:

@@ -197,10 +197,8 @@ class Command(BaseCommand):
     # ---- organizations and members ---------------------------------------------------
 
     def _seed(self, spec: DemoOrganization) -> Seeded:
-        org = (
-            Organization.objects.filter(parent__isnull=True, owner__email=_email(spec, spec.owner)).order_by("id").first()
-            or Organization.objects.filter(name=spec.name, parent__isnull=True).order_by("id").first()
-        )
+        roots = Organization.objects.filter(parent__isnull=True).order_by("id")
+        org = roots.filter(owner__email=_email(spec, spec.owner)).first() or roots.filter(name=spec.name).first()
         created = 0
         if org is None:
             org = Organization.objects.create(name=spec.name, phone_number=spec.address["phone_number"])
