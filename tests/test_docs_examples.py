@@ -314,6 +314,9 @@ def _run_receiver(live: Live, block: Block, argv: list[str], cwd: Path,
 
 
 def _check(block: Block, completed: subprocess.CompletedProcess) -> None:
+    if "ModuleNotFoundError" in (completed.stdout or "") + (completed.stderr or ""):
+        pytest.fail(f"{block.name} imports a package this environment lacks; the examples' Python packages are dev "
+                    f"dependencies: pip install -r requirements-dev.lock\n{completed.stderr}")
     assert completed.returncode == 0, (
         f"{block.name} exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}")
 
