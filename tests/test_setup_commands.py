@@ -154,3 +154,56 @@ def test_demo_data_is_bookable_without_credentials(gql):
     assert slots and all(s["user_id"] == str(provider.pk) for s in slots)
     seed()  # idempotent: no second visit type or availability
     assert AppointmentType.objects.filter(organization=org, name="Initial consultation").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_prints_the_address_it_was_given():
+    out = io.StringIO()
+    call_command("seed_demo", "--host", "127.0.0.1", "--port", "8123", stdout=out)
+    assert "curl -s http://127.0.0.1:8123/graphql " in out.getvalue()
+    assert ":8000" not in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_reads_host_and_port_from_the_environment(monkeypatch):
+    # make serve HOST=0.0.0.0 PORT=9001: the server listens everywhere, curl reaches it on loopback.
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", "9001")
+    text, _ = seed()
+    assert "curl -s http://127.0.0.1:9001/graphql " in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renamed_demo_records_are_found_again_not_duplicated(gql):
+    """The docs invite editing the demo data; the next ``make serve`` must not re-create what was edited."""
+    seed()
+    patient = User.objects.get(record_identifier="SENTINEL-PACE-0001")
+    patient.first_name, patient.last_name, patient.email = "Evie", "Hart-Moss", "evie@example.com"
+    patient.save()
+    org = Organization.objects.get(name="Sentinel PACE")
+    org.name = "Sentinel PACE of Roanoke"
+    org.save()
+    before = snapshot()
+    text, _ = seed()
+    assert snapshot() == before
+    assert "0 records created" in text
+    patient.refresh_from_db()
+    assert (patient.first_name, patient.last_name) == ("Evie", "Hart-Moss")  # edits are kept, not reverted
+    assert User.objects.filter(organization=org, is_patient=True).count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_seeds_announcements_once(gql):
+    from apps.announcements.models import Announcement
+
+    _, keys = seed()
+    provider = dict(keys[:4])["provider"]
+    page = data_of(gql("{ announcements(page_size: 2, should_paginate: true) { id title cursor } announcementsCount }",
+                       key=provider))
+    assert page["announcementsCount"] == 3 and len(page["announcements"]) == 2
+    after = page["announcements"][-1]["cursor"]
+    rest = data_of(gql("query($after: String) { announcements(page_size: 5, should_paginate: true, after: $after) "
+                       "{ id } }", {"after": after}, key=provider))
+    assert len(rest["announcements"]) == 1
+    seed()
+    assert Announcement.objects.count() == 6

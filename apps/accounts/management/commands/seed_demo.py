@@ -2,9 +2,11 @@
 
 Two organizations (the PACE program and the memory-care community of the monitoring
 product), each with an owner, providers, a support staff member, patients, groups,
-tags and locations. Records are looked up by natural keys (organization name;
-e-mail for members; organization + e-mail + first + last name for patients; names
-for groups, tags and locations), so a second run creates nothing new.
+tags, locations and announcements. Records are looked up by keys a user of the demo
+does not change by following the documentation: the organization by its owner's
+e-mail (then by name), members by e-mail, patients by their record identifier
+(``SENTINEL-PACE-0001``...; the docs invite renaming patients, so names are no key),
+groups, tags, locations and announcements by name. A second run creates nothing new.
 
 Keys: every run issues a fresh key named ``demo`` for the owner, a provider, the
 support staff member and a patient of each organization, and revokes the earlier
@@ -17,6 +19,7 @@ events) acting as the organization's owner or provider, all in one transaction.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -38,6 +41,8 @@ from apps.accounts.models import (
 )
 from apps.accounts.services import credentials, groups, locations, organizations, patients, tags
 from apps.accounts.viewer import Viewer
+from apps.announcements.models import Announcement
+from apps.announcements.services import announcement_create
 from apps.scheduling.inputs import AppointmentTypeInput, AvailabilityInput
 from apps.scheduling.models import AppointmentType, Availability
 from apps.scheduling.services.availability import availability_create
@@ -67,6 +72,7 @@ class DemoOrganization:
     groups: tuple[str, ...]
     tags: tuple[str, ...]
     patients: tuple[tuple[str, str, str, str], ...]  # first, last, dob, gender
+    announcements: tuple[tuple[str, str], ...] = ()  # title, description; created oldest first
 
 
 ORGANIZATIONS = (
@@ -89,6 +95,12 @@ ORGANIZATIONS = (
             ("Mildred", "Sato", "1943-08-27", "Female"), ("Eugene", "Palmer", "1936-05-19", "Male"),
             ("Josephine", "Rahman", "1946-02-11", "Female"), ("Vernon", "Ellis", "1939-10-05", "Male"),
         ),
+        # Three, so docs/pagination.md's cursor example pages through them.
+        announcements=(
+            ("Day Center closed on Monday", "The Day Center is closed for the holiday; home visits go on."),
+            ("New exercise class", "Chair yoga on Tuesdays and Thursdays at 10:30 in the Day Center."),
+            ("Flu shots", "Flu shots are given at the Day Center clinic all of October."),
+        ),
     ),
     DemoOrganization(
         name="Cedar Ridge Memory Care",
@@ -108,6 +120,11 @@ ORGANIZATIONS = (
             ("Viola", "Santos", "1939-01-25", "Female"), ("Chester", "Ivanov", "1937-03-31", "Male"),
             ("Margarethe", "Lund", "1942-07-08", "Female"), ("Arthur", "Bishop", "1933-12-20", "Male"),
             ("Florence", "Adeyemi", "1943-05-04", "Female"), ("Stanley", "Novak", "1938-10-10", "Male"),
+        ),
+        announcements=(
+            ("Family visiting hours", "Cottages welcome visitors from 10:00 to 19:00 every day."),
+            ("Music therapy on Wednesdays", "Sing-along sessions in Willow Cottage at 15:00."),
+            ("Flu shots", "The nurse gives flu shots on the first Monday of the month."),
         ),
     ),
 )
@@ -134,8 +151,28 @@ def _patient_email(spec: DemoOrganization, first: str, last: str) -> str:
     return f"{first}.{last}.family@{spec.domain}".lower()
 
 
+def _record_identifier(spec: DemoOrganization, index: int) -> str:
+    return f"{spec.domain.split('.')[0].upper()}-{index + 1:04d}"
+
+
+def _address(host: str, port: int) -> str:
+    """The URL a browser or curl on this machine reaches the server at."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"  # listening on every interface: loopback is one of them
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Command(BaseCommand):
     help = "Creates (idempotently) two demo organizations and prints fresh API keys per role."
+
+    def add_arguments(self, parser) -> None:
+        # make serve passes its HOST and PORT, so the printed example reaches the server it starts.
+        parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1",
+                            help="host the server listens on, for the printed example (default: $HOST or 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000),
+                            help="port the server listens on, for the printed example (default: $PORT or 8000)")
 
     def handle(self, *args: object, **options: object) -> None:
         with transaction.atomic():
@@ -151,7 +188,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {role:<9} {plain}  ({user.first_name} {user.last_name}, {user.email})")
         example = issued[0][1]["provider"][1]
         self.stdout.write(
-            "Try:\n  curl -s http://127.0.0.1:8000/graphql -H 'Content-Type: application/json' "
+            f"Try:\n  curl -s {_address(str(options['host']), int(options['port']))}/graphql "
+            "-H 'Content-Type: application/json' "
             f"-H 'Authorization: Basic {example}' -H 'AuthorizationSource: API' "
             "-d '{\"query\":\"{ currentUser { id full_name } usersCount }\"}'"
         )
@@ -159,7 +197,8 @@ class Command(BaseCommand):
     # ---- organizations and members ---------------------------------------------------
 
     def _seed(self, spec: DemoOrganization) -> Seeded:
-        org = Organization.objects.filter(name=spec.name, parent__isnull=True).order_by("id").first()
+        roots = Organization.objects.filter(parent__isnull=True).order_by("id")
+        org = roots.filter(owner__email=_email(spec, spec.owner)).first() or roots.filter(name=spec.name).first()
         created = 0
         if org is None:
             org = Organization.objects.create(name=spec.name, phone_number=spec.address["phone_number"])
@@ -181,7 +220,16 @@ class Command(BaseCommand):
         created += made
         created += self._tags(Viewer(user=providers[0]), spec, people)
         created += self._scheduling(Viewer(user=providers[0]), providers)
+        created += self._announcements(Viewer(user=providers[0]), spec)
         return Seeded(org, owner, providers, staff, people, created)
+
+    def _announcements(self, provider: Viewer, spec: DemoOrganization) -> int:
+        made = 0
+        for title, description in spec.announcements:
+            if not Announcement.objects.filter(organization_id=provider.organization_id, title=title).exists():
+                announcement_create(provider, title=title, description=description)
+                made += 1
+        return made
 
     def _scheduling(self, provider: Viewer, providers: list[User]) -> int:
         """A bookable visit type and weekday hours, so self-scheduling works on the demo at once."""
@@ -262,10 +310,10 @@ class Command(BaseCommand):
         people, made = [], 0
         for index, (first, last, dob, gender) in enumerate(spec.patients):
             email = _patient_email(spec, first, last)
+            record_identifier = _record_identifier(spec, index)
             user = (
-                User.objects.annotate(le=Lower("email"), lf=Lower("first_name"), ll=Lower("last_name"))
-                .filter(organization=org, is_patient=True, le=email, lf=first.lower(), ll=last.lower())
-                .first()
+                User.objects.filter(organization=org, is_patient=True, record_identifier=record_identifier)
+                .order_by("id").first()
             )
             if user is None:
                 provider = providers[index % len(providers)]
@@ -274,7 +322,7 @@ class Command(BaseCommand):
                 user = patients.client_create(Viewer(user=provider), NewClient(
                     first_name=first, last_name=last, email=email, dob=dob, gender=gender,
                     timezone=spec.timezone, phone_number=f"555-01{index:02d}",
-                    record_identifier=f"{spec.domain.split('.')[0].upper()}-{index + 1:04d}",
+                    record_identifier=record_identifier,
                     dietitian_id=str(provider.pk), user_group_id=str(group.pk) if group else None,
                     dont_send_welcome=True,
                 ))
