@@ -147,7 +147,8 @@ def start_server(tmp_path: Path, redis: RedisServer, **env: str) -> LiveServer:
             cwd=ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT,
         )
     server = LiveServer(port, process, log)
-    deadline = time.monotonic() + 30
+    # Importing the project takes a few seconds of CPU; on a busy machine, many more.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break

@@ -34,7 +34,7 @@ def test_http_answers_and_commits_while_redis_is_down(redis_server, live_server_
                                   key=key)
         assert response.status_code == 200, response.text[:500]
         assert response.json() == {"data": {"updateClient": {"messages": []}}}
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5  # no waiting on Redis (its timeouts are 1-2 s)
     response = server.graphql(USER, {"id": str(patient.pk)}, key=key)
     assert response.json() == {"data": {"user": {"id": str(patient.pk), "first_name": "Down5"}}}
 
