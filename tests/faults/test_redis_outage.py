@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 
 from tests import factories
 from tests.faults.live import needs_redis_server
@@ -101,3 +103,40 @@ def test_subscriptions_close_with_1013_during_the_outage_and_work_again_after_it
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=25))
     assert "Traceback" not in server.log_text(), server.log_text()[-3000:]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="two server processes need a shared database (PostgreSQL), not a SQLite copy")
+def test_after_the_outage_a_change_made_on_one_process_reaches_a_subscriber_on_another(redis_server,
+                                                                                      live_server_factory):
+    world = factories.world("Outage across processes")
+    patient = world.patients[0]
+    key = factories.api_key(world.provider)
+    with ThreadPoolExecutor(2) as pool:  # start both at once: starting is most of the time
+        subscriber_side, writer_side = pool.map(lambda _: live_server_factory(redis_server), range(2))
+
+    async def scenario() -> None:
+        before = await connect(subscriber_side, key)
+        await subscribe(before, patient.pk)
+        await update_until_delivered(writer_side, key, before, patient.pk, "Before", timeout=10)
+        redis_server.kill()
+        assert (await closed(before, timeout=5))[0] == 1013
+        # The writer's pushes fail meanwhile; its writes commit.
+        response = await asyncio.to_thread(writer_side.graphql, UPDATE_CLIENT,
+                                           {"input": {"id": str(patient.pk), "first_name": "During"}}, key=key)
+        assert response.json() == {"data": {"updateClient": {"messages": []}}}
+        redis_server.start()
+        back = time.monotonic()
+        while True:  # reconnecting like a client library
+            again = await connect(subscriber_side, key)
+            await subscribe(again, patient.pk)
+            try:
+                code, _, _ = await closed(again, timeout=0.7)
+            except AssertionError:
+                break
+            assert code == 1013 and time.monotonic() - back < 5
+        await update_until_delivered(writer_side, key, again, patient.pk, "After", timeout=5)
+        assert time.monotonic() - back < 10
+        await again.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=25))
