@@ -99,9 +99,11 @@ if REDIS_URL:
             # redis-py 8 reads with a 5 s socket timeout, the same as channels-redis' blocking
             # pop, so idle receives failed with "Timeout reading"; the socket must wait longer.
             "CONFIG": {
+                # A Redis that does not answer (a partition, not a refusal) must fail a join or a
+                # publish within seconds: the calls are bounded again in the hub and the publisher.
                 "hosts": [{"address": REDIS_URL,
                            "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
-                           "socket_timeout": 15}],
+                           "socket_timeout": 15, "socket_connect_timeout": 2}],
                 "capacity": 1500,
                 "expiry": 30,
             },
@@ -112,6 +114,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "careplatform"),
+            # The cache holds rate-limit counters, consulted on every request: an unreachable Redis
+            # must cost a request at most this long (apps.core.ratelimit then stops asking for a second).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -154,6 +159,16 @@ WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "300"))
 # Open subscription sockets re-check their API key / session this often (revocation closes them).
 SUBSCRIPTION_REAUTH_SECONDS = float(os.environ.get("SUBSCRIPTION_REAUTH_SECONDS", "60"))
+# Slow or stalled subscribers (docs/operations.md): events waiting for one subscription beyond this
+# many, or one message taking longer than the send timeout, close the socket with 4008; a socket
+# that still has not gone this long after its close frame was queued is cut off.
+SUBSCRIPTION_QUEUE_LIMIT = int(os.environ.get("SUBSCRIPTION_QUEUE_LIMIT", "1000"))
+SUBSCRIPTION_SEND_TIMEOUT_SECONDS = float(os.environ.get("SUBSCRIPTION_SEND_TIMEOUT_SECONDS", "10"))
+SUBSCRIPTION_CLOSE_TIMEOUT_SECONDS = float(os.environ.get("SUBSCRIPTION_CLOSE_TIMEOUT_SECONDS", "15"))
+# Each server process re-joins its channel-layer groups this often: Redis without persistence
+# forgets them when it restarts. Joins and publishes give up after CHANNEL_LAYER_TIMEOUT_SECONDS.
+SUBSCRIPTION_GROUP_REFRESH_SECONDS = float(os.environ.get("SUBSCRIPTION_GROUP_REFRESH_SECONDS", "60"))
+CHANNEL_LAYER_TIMEOUT_SECONDS = float(os.environ.get("CHANNEL_LAYER_TIMEOUT_SECONDS", "2"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

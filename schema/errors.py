@@ -64,6 +64,13 @@ class ErrorFormatter(SchemaExtension):
             return
         result.errors = [self._format(error) for error in result.errors]
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # A WebSocket transport sends each result as it is yielded, long before on_operation ends
+        # (a subscription's errors would otherwise leave unmasked, "Error 111 connecting to ...").
+        if getattr(result, "errors", None):
+            result.errors = [self._format(error) for error in result.errors]
+        yield
+
     def _format(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if original is None:

@@ -9,16 +9,30 @@ group names live in ``apps.events.groups``, shared with the subscription side.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
+from apps.core.faults import Fault
 from apps.events.groups import GROUP_KEY, organization_group, user_group
 from apps.events.models import Event
 
 logger = logging.getLogger(__name__)
+
+# After a failed publish the layer is not tried again for this long: with Redis unreachable
+# every committed write would otherwise wait for the layer's timeout. Pushes are at most once
+# (subscribers closed by the outage re-query when they reconnect), so skipping loses nothing
+# a subscriber could rely on; the Event rows and webhooks are unaffected.
+RETRY_AFTER_FAILURE_SECONDS = 1.0
+_skip_until = 0.0
+
+unpublished = Fault("events.unpublished", logger,
+                    "committed events not pushed to subscriptions: the channel layer is unreachable")
 
 MESSAGE_TYPE = "domain.event"
 GroupMapper = Callable[[Event], list[str]]
@@ -61,12 +75,23 @@ async def publish_async(event: Event) -> None:
         await layer.group_send(group, {**message, GROUP_KEY: group})
 
 
+async def _publish_bounded(event: Event) -> None:
+    await asyncio.wait_for(publish_async(event), timeout=settings.CHANNEL_LAYER_TIMEOUT_SECONDS)
+
+
 def publish(event: Event) -> None:
-    """Runs after commit. A layer outage must not turn a committed write into an error."""
+    """Runs after commit. A layer outage must not turn a committed write into an error, nor
+    hold the response for long: the push is bounded by ``CHANNEL_LAYER_TIMEOUT_SECONDS``,
+    and failures are counted (``events.unpublished``) and reported once a minute."""
+    global _skip_until
+    if time.monotonic() < _skip_until:
+        unpublished.record()
+        return
     try:
-        async_to_sync(publish_async)(event)
-    except Exception:
-        logger.exception("could not publish event %s (%s) to the channel layer", event.pk, event.event_type)
+        async_to_sync(_publish_bounded)(event)
+    except Exception as error:
+        _skip_until = time.monotonic() + RETRY_AFTER_FAILURE_SECONDS
+        unpublished.record(error)
 
 
 register_groups("User", lambda event: [user_group(event.resource_id)])

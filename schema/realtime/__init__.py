@@ -11,7 +11,9 @@ Modules:
 - ``watch``: what domain subscriptions (``schema/<domain>/subscriptions.py``) are written
   with: authorize at subscribe time, listen through the hub, filter thin events, re-read
   through the viewer's selector.
-- ``hub``: one channel-layer membership per process and group; ``SharedReads``.
+- ``hub``: one channel-layer membership per process and group (re-joined after the layer
+  fails), a bounded ``Inbox`` per subscription; ``SharedReads``.
+- ``disconnects``: the close codes a subscription ends with (1013, 4008).
 - ``fanout``: one GraphQL execution per event for sockets whose result cannot differ.
 - ``groups``: group names, shared with the publisher (``apps.events.groups``).
 
@@ -33,6 +35,12 @@ GraphQL execution, so a transport that runs operations through the schema gets i
    ``schema.errors.graphql_error`` (with ``extensions.code``), so
    ``[e.formatted for e in result.errors]`` is identical on every transport. ActionCable
    wraps ``{"data": ..., "errors": [...]}`` as ``{"identifier": ..., "message":
-   {"result": ..., "more": true}}``.
-4. Register the transport's subprotocol(s) in ``routing.websocket_application``.
+   {"result": ..., "more": true}}``. One kind of error is never sent as such: a
+   ``schema.realtime.disconnects.Disconnect`` (channel layer unavailable, client fell
+   behind) means "close the socket so the client reconnects" (graphql-ws: close with its
+   ``close_code``; ActionCable: ``{"type":"disconnect","reconnect":true}``).
+5. Each operation a client starts spends ``session.spend_request_budget(viewer)``; queries
+   and mutations run synchronously off the event loop, like HTTP requests.
+4. Register the transport's subprotocol(s) in ``routing.websocket_application``. Send
+   through a bounded send (``SUBSCRIPTION_SEND_TIMEOUT_SECONDS``), as ``graphql_ws`` does.
 """

@@ -19,25 +19,98 @@ import contextlib
 import logging
 import time
 import weakref
-from collections import defaultdict
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
+from apps.core.faults import Fault
+from schema.realtime.disconnects import Disconnect, FellBehind, LayerUnavailable
 from schema.realtime.groups import GROUP_KEY
 
 logger = logging.getLogger(__name__)
 
-GROUP_REFRESH_SECONDS = 1800  # well inside channels-redis' default group expiry (1 day)
+layer_lost = Fault("subscriptions.layer_lost", logger,
+                   "subscription hub lost the channel layer; its subscriptions were closed with 1013")
+join_refused = Fault("subscriptions.join_refused", logger,
+                     "new subscriptions refused with 1013: the channel layer is unreachable")
+fell_behind = Fault("subscriptions.fell_behind", logger,
+                    "subscriptions closed with 4008: their client did not keep up with its events")
+
+# Once a join has failed, further joins are refused at once for this long instead of each
+# waiting for the layer's timeout (a reconnect wave during an outage would queue behind it).
+REFUSE_AFTER_FAILURE_SECONDS = 1.0
+
+
+class Inbox:
+    """The events waiting for one subscription: at most ``limit``, or it fails with ``FellBehind``.
+
+    A failed inbox drops what it held (that is the memory a stalled client would pin) and
+    raises its error to the subscription reading it, which ends it and closes the socket.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: deque[dict[str, Any]] = deque()
+        self._waiter: asyncio.Future | None = None
+        self.error: Disconnect | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, message: dict[str, Any]) -> None:
+        if self.error is not None:
+            return
+        if len(self._items) >= self.limit:
+            fell_behind.record()
+            self.fail(FellBehind())
+            return
+        self._items.append(message)
+        self._wake()
+
+    def fail(self, error: Disconnect) -> None:
+        if self.error is None:
+            self.error = error
+            self._items.clear()
+            self._wake()
+
+    async def get(self) -> dict[str, Any]:
+        while not self._items:
+            if self.error is not None:
+                raise self.error
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.popleft()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
 
 class Hub:
+    """This process's channel-layer membership: one channel, each group joined once.
+
+    A group counts as joined only once ``group_add`` succeeded, and only for the layer
+    connection it succeeded on: when the layer fails (its receive raises, or a re-join
+    does), every subscription of the process is closed with ``LayerUnavailable`` and all
+    memberships are forgotten, because a restarted Redis has lost them. Clients reconnect
+    and their new subscriptions join afresh once the layer answers again. Groups are also
+    re-joined every ``SUBSCRIPTION_GROUP_REFRESH_SECONDS``, for losses nothing reported
+    (a Redis failover, a flush).
+    """
+
     def __init__(self) -> None:
         self.layer = get_channel_layer()
         self.channel: str | None = None
-        self.listeners: defaultdict[str, set[asyncio.Queue]] = defaultdict(set)
+        self.listeners: dict[str, set[Inbox]] = {}
+        self.joined: set[str] = set()
         self._lock = asyncio.Lock()
+        self._refuse_until = 0.0
         self._task: asyncio.Task | None = None
         self._refresh: asyncio.Task | None = None
 
@@ -53,38 +126,81 @@ class Hub:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a layer hiccup (Redis restart): keep serving once it is back
-                logger.exception("subscription hub could not receive; retrying")
+            except Exception as error:  # Redis went away: what we joined is gone with it
+                self._lost(error)
                 await asyncio.sleep(1)
                 continue
-            for queue in list(self.listeners.get(message.get(GROUP_KEY, ""), ())):
-                queue.put_nowait(message)
+            for inbox in list(self.listeners.get(message.get(GROUP_KEY, ""), ())):
+                inbox.put(message)
 
     async def _refresh_loop(self) -> None:
         while True:
-            await asyncio.sleep(GROUP_REFRESH_SECONDS)
-            for group in list(self.listeners):
-                with contextlib.suppress(Exception):
-                    await self.layer.group_add(group, self.channel)
+            await asyncio.sleep(settings.SUBSCRIPTION_GROUP_REFRESH_SECONDS)
+            async with self._lock:
+                for group in list(self.joined):
+                    try:
+                        await self._call(self.layer.group_add(group, self.channel))
+                    except Exception as error:
+                        self._lost(error)
+                        break
+
+    def _lost(self, error: BaseException) -> None:
+        """Ends every subscription of this process: their groups may be gone, events were lost."""
+        self._refuse_until = time.monotonic() + REFUSE_AFTER_FAILURE_SECONDS
+        if not self.listeners and not self.joined:
+            return
+        layer_lost.record(error)
+        listeners, self.listeners = self.listeners, {}
+        self.joined = set()
+        for inboxes in listeners.values():
+            for inbox in inboxes:
+                inbox.fail(LayerUnavailable())
+
+    @staticmethod
+    async def _call(call: Awaitable[Any]) -> Any:
+        return await asyncio.wait_for(call, timeout=settings.CHANNEL_LAYER_TIMEOUT_SECONDS)
+
+    async def _join(self, group: str) -> None:
+        if group in self.joined:
+            return
+        if time.monotonic() < self._refuse_until:
+            join_refused.record()
+            raise LayerUnavailable()
+        try:
+            await self._call(self.layer.group_add(group, self.channel))
+        except Exception as error:
+            self._refuse_until = time.monotonic() + REFUSE_AFTER_FAILURE_SECONDS
+            join_refused.record(error)
+            raise LayerUnavailable() from error
+        self.joined.add(group)
 
     @contextlib.asynccontextmanager
-    async def listen(self, group: str) -> AsyncIterator[asyncio.Queue]:
-        queue: asyncio.Queue = asyncio.Queue()
+    async def listen(self, group: str) -> AsyncIterator[Inbox]:
+        """The inbox of ``group``'s events for one subscription; raises ``LayerUnavailable``
+        when the group cannot be joined now."""
+        inbox = Inbox(settings.SUBSCRIPTION_QUEUE_LIMIT)
         async with self._lock:
             await self._ensure_started()
-            first = not self.listeners[group]
-            self.listeners[group].add(queue)
-            if first:
-                await self.layer.group_add(group, self.channel)
+            await self._join(group)
+            self.listeners.setdefault(group, set()).add(inbox)
         try:
-            yield queue
+            yield inbox
         finally:
-            async with self._lock:
-                self.listeners[group].discard(queue)
-                if not self.listeners[group]:
-                    del self.listeners[group]
-                    with contextlib.suppress(Exception):
-                        await self.layer.group_discard(group, self.channel)
+            await self._leave(group, inbox)
+
+    async def _leave(self, group: str, inbox: Inbox) -> None:
+        async with self._lock:
+            inboxes = self.listeners.get(group)
+            if inboxes is None or inbox not in inboxes:
+                return  # dropped with its layer: the group was forgotten already
+            inboxes.discard(inbox)
+            if inboxes:
+                return
+            del self.listeners[group]
+            if group in self.joined:
+                self.joined.discard(group)
+                with contextlib.suppress(Exception):
+                    await self._call(self.layer.group_discard(group, self.channel))
 
 
 class SharedReads:
