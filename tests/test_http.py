@@ -257,7 +257,7 @@ def test_several_operations_without_operation_name_are_a_request_error(world, ke
     response = post(body, keys["staff"], accept=accept)
     assert response.status_code == status
     payload = response.json()
-    assert "data" not in payload or payload["data"] is None
+    assert payload["data"] is None  # refused before execution, like a validation error (docs/errors.md)
     assert payload["errors"][0]["message"] == (
         "Must provide operationName when the document contains several operations.")
     assert payload["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
