@@ -70,7 +70,7 @@ def test_graphql_response_media_type(world, keys):
         bad = post(json.dumps({"query": document}), keys["staff"], accept=GRAPHQL_RESPONSE)
         assert bad.status_code == 400, document
         assert bad["Content-Type"].startswith(GRAPHQL_RESPONSE)
-        assert bad.json()["errors"] and bad.json().get("data") is None
+        assert bad.json()["errors"] and bad.json()["data"] is None
         legacy = post(json.dumps({"query": document}), keys["staff"], accept="application/json")
         assert legacy.status_code == 200, document
         assert legacy["Content-Type"].startswith("application/json")
