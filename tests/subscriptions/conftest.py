@@ -46,3 +46,21 @@ def _fresh_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def rereads(monkeypatch) -> list[object]:
+    """What each per-event re-read of a subscription found (None: nothing visible, nothing sent),
+    in the order they finished: the observable sign that an event was handled."""
+    from schema.realtime import watch
+
+    found: list[object] = []
+    real_first = watch._first
+
+    def recording(records, pk):
+        result = real_first(records, pk)
+        found.append(result)
+        return result
+
+    monkeypatch.setattr(watch, "_first", recording)
+    return found

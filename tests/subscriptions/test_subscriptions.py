@@ -135,7 +135,7 @@ async def test_a_patient_sees_only_their_own_updates(world, keys):
     await socket.disconnect()
 
 
-async def test_each_event_is_authorized_again_when_it_arrives(world, other_world, keys):
+async def test_each_event_is_authorized_again_when_it_arrives(world, other_world, keys, rereads):
     """A record that left the subscriber's scope after subscribing is not pushed."""
     moved, stays = world.patients[0], world.patients[0]
     socket = await open_socket(f"/subscriptions?token={keys['provider']}")
@@ -152,19 +152,21 @@ async def test_each_event_is_authorized_again_when_it_arrives(world, other_world
                  changed_fields=["organization"])
 
     await sync_to_async(transfer_and_emit)()
+    # The event is re-read in the subscriber's scope, finds nothing and sends nothing. Wait for
+    # that read: moving the record back before it would make the event visible again.
+    assert await eventually(lambda: rereads, what="the re-read of the event") == [None]
 
     def transfer_back() -> None:
         User.objects.filter(pk=stays.pk).update(organization=world.org)
 
     await sync_to_async(transfer_back)()
     await sync_to_async(_update)(keys["owner"], stays.pk, first_name="Back")
-    # A subscription handles its events in order: had the transfer been pushed, it would come first.
-    message = await socket.receive_json_from(timeout=5)
+    message = await socket.receive_json_from(timeout=5)  # the first message: the transfer sent nothing
     assert message["payload"]["data"]["userUpdatedSubscription"]["first_name"] == "Back"
     await socket.disconnect()
 
 
-async def test_a_rolled_back_change_publishes_nothing(world, keys):
+async def test_a_rolled_back_change_publishes_nothing(world, keys, rereads):
     patient = world.patients[2]
     socket = await open_socket(f"/subscriptions?token={keys['owner']}")
     await _init(socket)
@@ -183,9 +185,10 @@ async def test_a_rolled_back_change_publishes_nothing(world, keys):
 
     await sync_to_async(failing_write)()
     await sync_to_async(_update)(keys["owner"], patient.pk, first_name="Committed")
-    # Events reach a subscription in commit order: a published rollback would arrive first.
     message = await socket.receive_json_from(timeout=5)
     assert message["payload"]["data"]["userUpdatedSubscription"]["first_name"] == "Committed"
+    # Events are handled in commit order, so a published rollback would have been read before it.
+    assert len(rereads) == 1
     await socket.disconnect()
 
 
