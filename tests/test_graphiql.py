@@ -8,14 +8,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from django.test import Client
 
 from schema.graphiql import ASSETS
+from tests.waiting import wait_for_http
 
 REFERENCE = re.compile(r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
@@ -65,14 +64,7 @@ def test_graphiql_renders_in_a_headless_browser_without_internet(tmp_path):
                                "--port", str(port), "--log-level", "warning"],
                               cwd=Path(__file__).resolve().parents[1], env=env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+        wait_for_http(f"http://127.0.0.1:{port}/api/health")
         dom = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -37,7 +37,7 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> dt.timedelta | Non
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" passes isdigit() alone, then int() raises
         return dt.timedelta(seconds=int(value))
     from email.utils import parsedate_to_datetime
 

@@ -99,8 +99,8 @@ def _keyword_filter(keywords: str) -> Q:
             | Q(record_identifier__icontains=term)
             | Q(npi__iexact=term)
         )
-        if term.isdigit() and len(term) <= 18:
-            term_q |= Q(pk=int(term))
+        if pk := parse_id(term):  # "٥" is a name fragment, not user 5
+            term_q |= Q(pk=pk)
         with contextlib.suppress(TimeFormatError):  # most terms are not dates
             term_q |= Q(dob=parse_date(term))
         condition &= term_q

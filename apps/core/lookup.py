@@ -17,11 +17,13 @@ def parse_id(value: object) -> int | None:
     """A positive database id from an ``ID``/``String`` argument, or ``None`` when it is not one.
 
     Only ASCII digits count: ``str.isdigit`` also accepts superscripts and other scripts'
-    digits, which ``int()`` either refuses or silently reads as another number.
+    digits, which ``int()`` either refuses or silently reads as another number; and no
+    surrounding whitespace, so one record has one spelling. Comma-separated lists strip
+    their items before parsing them (``"1, 2"``).
     """
     if value is None:
         return None
-    text = str(value).strip()
+    text = str(value)
     if not text or len(text) > MAX_ID_DIGITS or not (text.isascii() and text.isdigit()):
         return None
     number = int(text)

@@ -102,7 +102,7 @@ def booking_warnings(
 
 def _conflicts(viewer: Viewer, provider: User, additional_provider_ids: str | None, starts: list[dt.datetime],
                length: int, current_appt_id: object, recurring_appt_id: object) -> list[Appointment]:
-    extra_ids = [parse_id(p) for p in (additional_provider_ids or "").split(",") if p.strip()]
+    extra_ids = [parse_id(p.strip()) for p in (additional_provider_ids or "").split(",") if p.strip()]
     if None in extra_ids or len(extra_ids) > MAX_IDS:
         raise ValidationFailed("additional_provider_ids",
                                f"'additional_provider_ids' must be at most {MAX_IDS} comma-separated provider ids.")
@@ -144,7 +144,7 @@ def credit_balances(appt_type: AppointmentType, user_ids: list[int]) -> dict[int
 
 
 def _credit_deficits(viewer: Viewer, appt_type: AppointmentType, attendee_ids: str, needed: int) -> list[User]:
-    pks = [parse_id(p) for p in attendee_ids.split(",") if p.strip()]
+    pks = [parse_id(p.strip()) for p in attendee_ids.split(",") if p.strip()]
     if None in pks or len(pks) > MAX_IDS:
         raise ValidationFailed("attendee_ids", f"'attendee_ids' must be at most {MAX_IDS} comma-separated client ids.")
     clients = list(visible_patients(viewer).filter(pk__in=pks).order_by("id"))

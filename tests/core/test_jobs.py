@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from apps.core.jobs import email, generic
 from apps.core.jobs.models import Job, JobAttempt
 from tests import factories
 from tests.core import smtp
+from tests.waiting import wait_until
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -347,21 +347,22 @@ def _run_once(env: dict[str, str]) -> None:
 
 def _wait_for_lease_end(job: Job) -> None:
     job.refresh_from_db()
-    deadline = time.monotonic() + 15
-    while timezone.now() <= job.next_attempt_at:  # another process's clock: real time passes
-        assert time.monotonic() < deadline, "the lease never ended"
-        time.sleep(0.1)
+    # The lease runs on the clock of worker processes, which no frozen clock here reaches:
+    # real time has to pass (JOB_LEASE_SECONDS=1).
+    wait_until(lambda: timezone.now() > job.next_attempt_at, timeout=15, interval=0.05, what="the lease to end")
+
+
+def _row_unlocked(job: Job) -> bool:
+    with transaction.atomic():
+        return Job.objects.select_for_update(skip_locked=True).filter(pk=job.pk).exists()
 
 
 def _finish_with_survivor(env: dict[str, str], job: Job) -> None:
-    """Runs ``--once`` workers until the job is done; the dead worker's connection may take a
-    moment to be torn down by PostgreSQL, and with it the row lock."""
-    for _ in range(10):
-        _run_once(env)
-        job.refresh_from_db()
-        if job.status != Job.PENDING:
-            return
-        time.sleep(0.3)
+    """Runs one ``--once`` worker once PostgreSQL has torn down the dead worker's connection,
+    and with it the row lock (a moment after the kill)."""
+    wait_until(lambda: _row_unlocked(job), timeout=15, what="the killed worker's row lock to go")
+    _run_once(env)
+    job.refresh_from_db()
 
 
 @pytest.mark.django_db(transaction=True)

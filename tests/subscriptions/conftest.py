@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from channels.layers import get_channel_layer
 
 from tests.subscriptions.communicator import WebsocketCommunicator
+from tests.waiting import eventually
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -25,18 +23,19 @@ async def open_socket(path: str, protocol: str = TRANSPORT_WS) -> WebsocketCommu
     return communicator
 
 
-async def wait_for_group(group: str, members: int = 1) -> None:
-    """Waits until the subscription joined its channel-layer group (no protocol message says so)."""
-    layer = get_channel_layer()
-    groups = getattr(layer, "groups", None)
-    for _ in range(200):
-        if groups is not None and len(groups.get(group, {})) >= members:
-            return
-        if groups is None:  # channels-redis: membership is not observable cheaply; give it a moment
-            await asyncio.sleep(0.3)
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"nobody joined {group}")
+async def wait_for_group(group: str, listeners: int = 1) -> None:
+    """Waits until ``listeners`` subscriptions listen on ``group`` and the process has joined it
+    on the channel layer (no protocol message says so).
+
+    The hub registers a listener and joins the group under one lock, so once the listener is
+    seen, taking the lock means the join (a Redis round trip with channels-redis) is done.
+    """
+    from schema.realtime.hub import hub
+
+    await eventually(lambda: len(hub().listeners.get(group, ())) >= listeners,
+                     what=f"{listeners} listener(s) on {group}")
+    async with hub()._lock:
+        pass
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +46,21 @@ def _fresh_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def rereads(monkeypatch) -> list[object]:
+    """What each per-event re-read of a subscription found (None: nothing visible, nothing sent),
+    in the order they finished: the observable sign that an event was handled."""
+    from schema.realtime import watch
+
+    found: list[object] = []
+    real_first = watch._first
+
+    def recording(records, pk):
+        result = real_first(records, pk)
+        found.append(result)
+        return result
+
+    monkeypatch.setattr(watch, "_first", recording)
+    return found

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests import factories
+from tests.waiting import eventually, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 UVICORN = Path(sys.executable).with_name("uvicorn")
@@ -47,15 +47,23 @@ def _start_server(port: int) -> subprocess.Popen:
         [str(UVICORN), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--log-level",
          "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"server on {port} did not start: {process.stderr.read().decode()[-2000:]}")
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/health", status=200)
+    except AssertionError:
+        process.kill()
+        raise AssertionError(f"server on {port} did not start: {process.stderr.read().decode()[-2000:]}") from None
+    return process
+
+
+def _group_members(group: str, *, forget: bool = False) -> int:
+    """Channels joined to ``group`` in Redis (channels-redis keeps a sorted set per group, under
+    its default prefix); ``forget`` drops the joins first."""
+    import redis
+
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        if forget:
+            client.delete(f"asgi:group:{group}")
+        return client.zcard(f"asgi:group:{group}")
 
 
 def test_subscriber_on_one_process_receives_a_mutation_made_on_another():
@@ -66,6 +74,8 @@ def test_subscriber_on_one_process_receives_a_mutation_made_on_another():
     key = factories.api_key(world.provider)
     port_a, port_b = _free_port(), _free_port()
     servers = [_start_server(port_a), _start_server(port_b)]
+    group = f"user.{patient.pk}"
+    assert _group_members(group, forget=True) == 0  # a join left by an earlier run must not count as this one
     try:
         async def scenario() -> dict:
             uri = f"ws://127.0.0.1:{port_a}/subscriptions?token={key}"
@@ -75,7 +85,9 @@ def test_subscriber_on_one_process_receives_a_mutation_made_on_another():
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
                     "query": "subscription($id: ID) { userUpdatedSubscription(id: $id) { id first_name } }",
                     "variables": {"id": str(patient.pk)}}}))
-                await asyncio.sleep(1.0)  # the group join travels to Redis
+                # The subscribing server joins the patient's group in Redis; no protocol message says so.
+                await eventually(lambda: _group_members(group) >= 1, timeout=10, interval=0.02,
+                                 what=f"the subscribing server to join {group}")
                 mutation = {"query": "mutation($input: updateClientInput) { updateClient(input: $input) "
                                      "{ messages { field message } } }",
                             "variables": {"input": {"id": str(patient.pk), "first_name": "AcrossProcesses"}}}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
 from graphql import parse
@@ -12,11 +10,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from apps.accounts.models import User
 from schema.realtime import watch as watch_module
 from schema.realtime.fanout import share_key
-from schema.realtime.hub import hub
 from schema.schema import schema
 from tests import factories
 from tests.conftest import GraphQLClient
-from tests.subscriptions.conftest import USER_UPDATED, open_socket
+from tests.subscriptions.conftest import USER_UPDATED, open_socket, wait_for_group
 from tests.webhooks.conftest import update_client
 
 PLAIN = "subscription($id: ID) { userUpdatedSubscription(id: $id) { id first_name __typename } }"
@@ -82,14 +79,6 @@ async def _subscribed(key: str, document: str, patient_id: int):
     return socket
 
 
-async def _wait_for_listeners(group: str, count: int) -> None:
-    for _ in range(500):
-        if len(hub().listeners.get(group, ())) >= count:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{group} has fewer than {count} listeners")
-
-
 @pytest.mark.django_db(transaction=True)
 async def test_shared_execution_still_authorizes_every_event(world, keys, executions, event_reads):
     """Two members who see all clients share one execution; a restricted member who lost the
@@ -105,7 +94,7 @@ async def test_shared_execution_still_authorizes_every_event(world, keys, execut
 
     first, second, restricted = await sync_to_async(setup)()
     sockets = [await _subscribed(key, PLAIN, patient.pk) for key in (first, second, restricted)]
-    await _wait_for_listeners(f"user.{patient.pk}", 3)
+    await wait_for_group(f"user.{patient.pk}", 3)
 
     # The restricted member stops being the patient's provider: from now on they cannot read it.
     await sync_to_async(User.objects.filter(pk=patient.pk).update)(dietitian=None)
@@ -134,7 +123,7 @@ async def test_viewer_dependent_documents_execute_per_socket(world, keys, execut
 
     first, second = await sync_to_async(setup)()
     sockets = [await _subscribed(key, USER_UPDATED, patient.pk) for key in (first, second)]
-    await _wait_for_listeners(f"user.{patient.pk}", 2)
+    await wait_for_group(f"user.{patient.pk}", 2)
     await sync_to_async(update_client)(GraphQLClient(), keys["owner"], patient.pk, first_name="Each")
     for socket in sockets:
         message = await socket.receive_json_from(timeout=5)

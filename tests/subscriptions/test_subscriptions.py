@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from apps.accounts.models import ApiKey, User
 from apps.events.bus import emit
+from schema.realtime import session as session_module
+from schema.realtime.hub import hub
 from tests import factories
 from tests.conftest import GraphQLClient
 from tests.subscriptions.conftest import LEGACY_WS, USER_UPDATED, open_socket, wait_for_group
+from tests.waiting import eventually
 from tests.webhooks.conftest import update_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,12 +87,19 @@ async def test_a_revoked_key_is_refused(world, keys):
     assert (await socket.receive_output(timeout=5))["code"] == 4401
 
 
-async def test_an_open_socket_is_closed_once_its_key_is_revoked(world, keys, settings):
+async def test_an_open_socket_is_closed_once_its_key_is_revoked(world, keys, settings, monkeypatch):
     settings.SUBSCRIPTION_REAUTH_SECONDS = 0.1
+    checks: list[str] = []
+    real_check = session_module.viewer_for_credential
+    monkeypatch.setattr(session_module, "viewer_for_credential",
+                        lambda credential: checks.append(credential) or real_check(credential))
     socket = await open_socket(f"/subscriptions?token={keys['provider']}")
     assert await _init(socket) == {"type": "connection_ack"}
     await _subscribe(socket, {"id": str(world.patients[0].pk)})
-    assert await socket.receive_nothing(timeout=0.3)  # still valid: stays open
+    # A re-check that starts means the one before it found the key valid and kept the socket.
+    opened = len(checks)
+    await eventually(lambda: len(checks) >= opened + 2, what="two credential re-checks")
+    assert await socket.receive_nothing(timeout=0)  # still valid: stays open
     await sync_to_async(ApiKey.objects.filter(user=world.provider).update)(revoked_at=timezone.now())
     closed = await socket.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4401, "reason": "Unauthorized"}
@@ -127,7 +135,7 @@ async def test_a_patient_sees_only_their_own_updates(world, keys):
     await socket.disconnect()
 
 
-async def test_each_event_is_authorized_again_when_it_arrives(world, other_world, keys):
+async def test_each_event_is_authorized_again_when_it_arrives(world, other_world, keys, rereads):
     """A record that left the subscriber's scope after subscribing is not pushed."""
     moved, stays = world.patients[0], world.patients[0]
     socket = await open_socket(f"/subscriptions?token={keys['provider']}")
@@ -144,19 +152,21 @@ async def test_each_event_is_authorized_again_when_it_arrives(world, other_world
                  changed_fields=["organization"])
 
     await sync_to_async(transfer_and_emit)()
-    assert await socket.receive_nothing(timeout=0.5)
+    # The event is re-read in the subscriber's scope, finds nothing and sends nothing. Wait for
+    # that read: moving the record back before it would make the event visible again.
+    assert await eventually(lambda: rereads, what="the re-read of the event") == [None]
 
     def transfer_back() -> None:
         User.objects.filter(pk=stays.pk).update(organization=world.org)
 
     await sync_to_async(transfer_back)()
     await sync_to_async(_update)(keys["owner"], stays.pk, first_name="Back")
-    message = await socket.receive_json_from(timeout=5)
+    message = await socket.receive_json_from(timeout=5)  # the first message: the transfer sent nothing
     assert message["payload"]["data"]["userUpdatedSubscription"]["first_name"] == "Back"
     await socket.disconnect()
 
 
-async def test_a_rolled_back_change_publishes_nothing(world, keys):
+async def test_a_rolled_back_change_publishes_nothing(world, keys, rereads):
     patient = world.patients[2]
     socket = await open_socket(f"/subscriptions?token={keys['owner']}")
     await _init(socket)
@@ -174,7 +184,11 @@ async def test_a_rolled_back_change_publishes_nothing(world, keys):
             pass
 
     await sync_to_async(failing_write)()
-    assert await socket.receive_nothing(timeout=0.5)
+    await sync_to_async(_update)(keys["owner"], patient.pk, first_name="Committed")
+    message = await socket.receive_json_from(timeout=5)
+    assert message["payload"]["data"]["userUpdatedSubscription"]["first_name"] == "Committed"
+    # Events are handled in commit order, so a published rollback would have been read before it.
+    assert len(rereads) == 1
     await socket.disconnect()
 
 
@@ -185,7 +199,7 @@ async def test_unsubscribing_with_complete_stops_delivery(world, keys):
     await _subscribe(socket, {"id": str(patient.pk)})
     await wait_for_group(f"user.{patient.pk}")
     await socket.send_json_to({"id": "1", "type": "complete"})
-    await asyncio.sleep(0.1)
+    await eventually(lambda: not hub().listeners.get(f"user.{patient.pk}"), what="the subscription to stop listening")
     await sync_to_async(_update)(keys["provider"], patient.pk, first_name="Gone")
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()

@@ -98,17 +98,21 @@ def test_timeouts_and_connection_errors_are_failures_that_retry(gql, dev_key, ke
 
 
 def test_slow_receivers_time_out(gql, keys, world, receiver, hooked, settings):
-    import time as real_time
+    import threading
 
     settings.WEBHOOK_TOTAL_TIMEOUT = 0.3
+    answer = threading.Event()
 
     def slow(_):
-        real_time.sleep(1)
+        answer.wait(10)  # holds the reply until the sender has given up (or 10 s pass)
         return 200, {}, b"late"
 
     receiver.responder = slow
     update_client(gql, keys["provider"], world.patients[0].pk, first_name="Ana")
-    drain()
+    try:
+        drain()
+    finally:
+        answer.set()
     attempt = Attempt.objects.get()
     assert attempt.error == "timeout" and not attempt.succeeded
     assert Delivery.objects.get().status == Delivery.PENDING

@@ -18,7 +18,8 @@ def int_in_range(errors: Collector, field: str, value: object, low: int, high: i
     if value is None:
         return None
     text = str(value).strip()
-    if not text.lstrip("-").isdigit() or len(text) > 9:
+    # ASCII only: str.isdigit also accepts "²" (int() raises) and "١٥" (int() reads 15).
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 9:
         errors.add(field, "must be a whole number")
         return None
     number = int(text)
@@ -97,4 +98,4 @@ def id_list(value: object) -> list[int | None]:
     parts = [part for part in str(value).split(",") if part.strip()]
     if len(parts) > MAX_IDS:
         return [None]  # reported by the caller like any other malformed list
-    return [parse_id(part) for part in parts]
+    return [parse_id(part.strip()) for part in parts]

@@ -94,7 +94,7 @@ def _clean_type(viewer: Viewer, errors: Collector, data: AppointmentTypeInput, *
         if raw.lower() in ("all", ""):
             cleaned["bookable_group_ids"] = None
         else:
-            ids = [parse_id(p) for p in raw.split(",") if p.strip()]
+            ids = [parse_id(p.strip()) for p in raw.split(",") if p.strip()]
             known = set(UserGroup.objects.filter(organization_id=viewer.organization_id,
                                                  pk__in=[i for i in ids if i]).values_list("pk", flat=True))
             if None in ids or len(known) != len(set(ids)):
