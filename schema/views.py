@@ -8,7 +8,6 @@ the specification prescribes for each media type.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -23,6 +22,7 @@ from strawberry.django.views import TemporalHttpResponse
 from apps.accounts.authentication import credential_from_header, viewer_for_credential
 from apps.accounts.viewer import Viewer
 from apps.core import ratelimit
+from apps.core.faults import json_error
 from schema.context import Context
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -30,11 +30,7 @@ JSON = "application/json"
 
 
 def error_response(status: int, message: str, code: str, media_type: str = JSON, **headers: str) -> HttpResponse:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}, separators=(",", ":"))
-    response = HttpResponse(body, status=status, content_type=f"{media_type}; charset=utf-8")
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+    return json_error(status, message, code, media_type, **headers)
 
 
 def preferred_media_type(request: HttpRequest) -> str:
@@ -83,6 +79,9 @@ def is_request_error(response_data: Any) -> bool:
 class GraphQLView(StrawberryGraphQLView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         media_type = preferred_media_type(request)
+        # Set first: an outage during the credential lookup below is answered in this media type
+        # (apps.core.faults.FaultMiddleware).
+        request.graphql_media_type = media_type
         if request.method not in ("GET", "POST"):
             return error_response(405, "GraphQL accepts GET (queries) and POST.", "METHOD_NOT_ALLOWED",
                                   media_type, Allow="GET, POST")
@@ -96,7 +95,6 @@ class GraphQLView(StrawberryGraphQLView):
             if not decision.allowed:
                 return error_response(429, f"Rate limit exceeded: {limit} requests per second.",
                                       "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
-        request.graphql_media_type = media_type
         if request.method == "POST" and _too_large(request):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             return error_response(413, f"The request body is larger than {limit} bytes.", "PAYLOAD_TOO_LARGE",

@@ -29,6 +29,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    # The database (or another backing service) did not answer: retry after ``Retry-After``.
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
 
