@@ -16,7 +16,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="process what is due now, then exit")
-        parser.add_argument("--batch", type=int, default=100, help="rows claimed per queue per round")
+        parser.add_argument("--batch", type=int, default=100,
+                            help="rows claimed per queue per round (webhooks: at most WEBHOOK_BATCH_SIZE)")
         parser.add_argument("--idle-sleep", type=float, default=0.5, help="seconds to wait when nothing is due")
         parser.add_argument("--only", action="append", default=None,
                             help="run only these queues (repeatable): " + ", ".join(runner.queue_names()))
