@@ -14,8 +14,9 @@ import logging
 import uuid
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.debug import SafeExceptionReporterFilter
 
 from apps.core.errors import ErrorCode
@@ -26,6 +27,9 @@ JSON = "application/json"
 # A PostgreSQL restart or a failover takes about a second; a longer wait only delays recovery.
 RETRY_AFTER_SECONDS = 2
 UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; retry after a few seconds."
+
+
+CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
 
 
 def database_unavailable(error: BaseException | None) -> bool:
@@ -86,7 +90,9 @@ class FaultMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, CLIENT_ERRORS):
+            return None  # Django's own 404/403/400 handling: the client's mistake, not a fault
         media_type = getattr(request, "graphql_media_type", JSON)
         request_id = getattr(request, "request_id", "-")
         error_id = new_error_id()
