@@ -20,4 +20,5 @@ USER careplatform
 EXPOSE 8000
 
 # Migrations run in the web service's command (see docker-compose.yml); the worker does not run them.
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--ws-per-message-deflate", "false"]
+# After SIGTERM requests in flight get 25 s to finish (docker-compose.yml: stop_grace_period 35s).
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--ws-per-message-deflate", "false", "--timeout-graceful-shutdown", "25"]

@@ -10,6 +10,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The demo runs with DEBUG on; production deployments never use `make serve`.
 DEBUG ?= 1
+# Seconds uvicorn lets requests in flight finish after SIGTERM/Ctrl-C before it cancels them
+# (docs/operations.md#shutdown-and-the-worker; docker-compose.yml uses the same value).
+GRACEFUL_SHUTDOWN ?= 25
 PYTEST_ARGS ?=
 
 BIN := $(VENV)/bin
@@ -50,7 +53,8 @@ seed: migrate
 
 serve: seed
 	@echo "Serving on http://$(HOST):$(PORT)  (GraphiQL: http://$(HOST):$(PORT)/graphql, Ctrl-C stops)"
-	exec env DEBUG=$(DEBUG) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-per-message-deflate false
+	exec env DEBUG=$(DEBUG) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-per-message-deflate false \
+		--timeout-graceful-shutdown $(GRACEFUL_SHUTDOWN)
 
 worker: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py run_worker

@@ -53,7 +53,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    # Innermost, so exceptions escaping a view (database outage, bugs) become the API's JSON.
+    "apps.core.fault_responses.FaultMiddleware",
 ]
+# Technical pages Django still renders under DEBUG (errors raised by middleware) show no settings.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.fault_responses.NoSettingsExceptionReporterFilter"
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -72,8 +76,15 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A pooled connection that died with a database restart is noticed and replaced before
+        # a request uses it, instead of failing that request.
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # libpq waits for an unreachable host without limit; requests and /readyz must not.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL + a busy timeout lets the demo server and a worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -152,11 +163,17 @@ WEBHOOK_TOTAL_TIMEOUT = float(os.environ.get("WEBHOOK_TOTAL_TIMEOUT", "15"))
 WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "100"))
 WEBHOOK_CONCURRENCY_PER_HOST = int(os.environ.get("WEBHOOK_CONCURRENCY_PER_HOST", "20"))
 WEBHOOK_SECRET_GRACE_HOURS = int(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24"))
-# A claimed delivery whose worker died is due again after this many seconds.
-WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+# Deliveries claimed per round: a worker killed mid-batch re-sends at most this many (those in
+# flight; results are recorded as they arrive). docs/operations.md#shutdown-and-the-worker
+WEBHOOK_BATCH_SIZE = int(os.environ.get("WEBHOOK_BATCH_SIZE", "20"))
+# A claimed delivery whose worker died is due again after this many seconds (at least as long as
+# a batch can take to send: WEBHOOK_TOTAL_TIMEOUT per wave of WEBHOOK_CONCURRENCY_PER_HOST, plus 5).
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "30"))
 # A claimed generic job (e-mail, reminders) whose worker died is due again after this many
 # seconds; a live worker keeps its job locked however long the handler takes (docs/jobs.md).
 JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "300"))
+# Seconds each /readyz probe (database, migrations, Redis) may take before it counts as failed.
+READINESS_TIMEOUT = float(os.environ.get("READINESS_TIMEOUT", "2"))
 # Open subscription sockets re-check their API key / session this often (revocation closes them).
 SUBSCRIPTION_REAUTH_SECONDS = float(os.environ.get("SUBSCRIPTION_REAUTH_SECONDS", "60"))
 # Slow or stalled subscribers (docs/operations.md): events waiting for one subscription beyond this

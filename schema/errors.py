@@ -17,6 +17,7 @@ from django.db import DataError
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from apps.core import fault_responses
 from apps.core.errors import DomainError, ErrorCode, RateLimited, ValidationFailed
 
 logger = logging.getLogger("careplatform.graphql")
@@ -79,6 +80,15 @@ class ErrorFormatter(SchemaExtension):
             if isinstance(original, RateLimited):
                 self._mark_rate_limited(original.retry_after)
             return self._copy(error, str(original), extensions_for(original))
+        if fault_responses.database_unavailable(original):
+            # A restart or failover, not a bug: the transaction rolled back, the client retries.
+            self._mark_unavailable()
+            error_id = fault_responses.new_error_id()
+            request = getattr(self.execution_context.context, "request", None)
+            logger.warning("database unavailable %s in %s (request %s): %s", error_id, error.path,
+                           getattr(request, "request_id", "-"), original)
+            return self._copy(error, fault_responses.UNAVAILABLE_MESSAGE,
+                              fault_responses.unavailable_extensions(error_id))
         if isinstance(original, DataError):
             # The database refused a value (a NUL character, a number out of range): the
             # client's input, not our fault. Validation should catch these first; this is the net.
@@ -101,6 +111,12 @@ class ErrorFormatter(SchemaExtension):
         if response is not None:
             response.status_code = 429
             response["Retry-After"] = str(retry_after)
+
+    def _mark_unavailable(self) -> None:
+        response = getattr(self.execution_context.context, "response", None)
+        if response is not None:
+            response.status_code = 503
+            response["Retry-After"] = str(fault_responses.RETRY_AFTER_SECONDS)
 
     @staticmethod
     def _copy(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:

@@ -23,6 +23,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from apps.core.errors import ErrorCode
 from schema.permissions import PUBLIC_ROOT_FIELDS
 
 # Cost guards. Every documented operation nests at most 4 levels and has under 150 tokens;
@@ -32,7 +33,7 @@ from schema.permissions import PUBLIC_ROOT_FIELDS
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 50
 MAX_TOKENS = 5000
-LIMIT_CODE = "QUERY_TOO_COMPLEX"
+LIMIT_CODE = ErrorCode.QUERY_TOO_COMPLEX
 
 
 def _coded(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
@@ -115,7 +116,7 @@ class AuthenticationGate(SchemaExtension):
                             "Authentication is required for "
                             + ", ".join(sorted(private))
                             + ": send 'Authorization: Basic <api key>' and 'AuthorizationSource: API'.",
-                            extensions={"code": "UNAUTHENTICATED"},
+                            extensions={"code": ErrorCode.UNAUTHENTICATED},
                         )
                     ],
                 )
@@ -140,7 +141,7 @@ class OperationNameRequired(SchemaExtension):
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             if len(operations) > 1:
                 error = GraphQLError("Must provide operationName when the document contains several operations.",
-                                     extensions={"code": "BAD_USER_INPUT"})
+                                     extensions={"code": ErrorCode.BAD_USER_INPUT})
                 context.pre_execution_errors = [*(context.pre_execution_errors or []), error]
         yield
 
@@ -181,6 +182,6 @@ class TextInputGuard(SchemaExtension):
         if bad:
             context.result = ExecutionResult(data=None, errors=[GraphQLError(
                 f"{bad[0]} contains a character that cannot be encoded (a lone UTF-16 surrogate).",
-                extensions={"code": "BAD_USER_INPUT", "field": bad[0]},
+                extensions={"code": ErrorCode.BAD_USER_INPUT, "field": bad[0]},
             )])
         yield

@@ -8,7 +8,6 @@ the specification prescribes for each media type.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -23,6 +22,8 @@ from strawberry.django.views import TemporalHttpResponse
 from apps.accounts.authentication import credential_from_header, viewer_for_credential
 from apps.accounts.viewer import Viewer
 from apps.core import ratelimit
+from apps.core.errors import ErrorCode
+from apps.core.fault_responses import json_error
 from schema.context import Context
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -30,11 +31,7 @@ JSON = "application/json"
 
 
 def error_response(status: int, message: str, code: str, media_type: str = JSON, **headers: str) -> HttpResponse:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}, separators=(",", ":"))
-    response = HttpResponse(body, status=status, content_type=f"{media_type}; charset=utf-8")
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+    return json_error(status, message, code, media_type, **headers)
 
 
 def preferred_media_type(request: HttpRequest) -> str:
@@ -83,8 +80,11 @@ def is_request_error(response_data: Any) -> bool:
 class GraphQLView(StrawberryGraphQLView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         media_type = preferred_media_type(request)
+        # Set first: an outage during the credential lookup below is answered in this media type
+        # (apps.core.fault_responses.FaultMiddleware).
+        request.graphql_media_type = media_type
         if request.method not in ("GET", "POST"):
-            return error_response(405, "GraphQL accepts GET (queries) and POST.", "METHOD_NOT_ALLOWED",
+            return error_response(405, "GraphQL accepts GET (queries) and POST.", ErrorCode.METHOD_NOT_ALLOWED,
                                   media_type, Allow="GET, POST")
         viewer = viewer_for_credential(credential_from_header(request.headers.get("Authorization")))
         request.viewer = viewer or Viewer.anonymous()
@@ -95,15 +95,14 @@ class GraphQLView(StrawberryGraphQLView):
             decision = ratelimit.hit(scope, str(ident), limit=limit, window_seconds=1)
             if not decision.allowed:
                 return error_response(429, f"Rate limit exceeded: {limit} requests per second.",
-                                      "RATE_LIMITED", media_type, Retry_After=str(decision.retry_after))
-        request.graphql_media_type = media_type
+                                      ErrorCode.RATE_LIMITED, media_type, Retry_After=str(decision.retry_after))
         if request.method == "POST" and _too_large(request):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            return error_response(413, f"The request body is larger than {limit} bytes.", "PAYLOAD_TOO_LARGE",
+            return error_response(413, f"The request body is larger than {limit} bytes.", ErrorCode.PAYLOAD_TOO_LARGE,
                                   media_type)
         if request.method == "POST" and not _is_utf8(request.body):
             # The HTTP adapter decodes the body before parsing it; undecodable bytes would be a 500.
-            return error_response(400, "The request body is not valid UTF-8.", "BAD_REQUEST", media_type)
+            return error_response(400, "The request body is not valid UTF-8.", ErrorCode.BAD_REQUEST, media_type)
         try:
             return self.run(request=request)
         except HTTPException as error:
@@ -112,9 +111,9 @@ class GraphQLView(StrawberryGraphQLView):
                 status = 415
             if error.reason.endswith("are not allowed when using GET"):
                 # GraphQL-over-HTTP: a mutation sent with GET is 405 Method Not Allowed.
-                return error_response(405, "Mutations are only accepted over POST.", "METHOD_NOT_ALLOWED",
+                return error_response(405, "Mutations are only accepted over POST.", ErrorCode.METHOD_NOT_ALLOWED,
                                       media_type, Allow="POST")
-            return error_response(status, error.reason, "BAD_REQUEST", media_type)
+            return error_response(status, error.reason, ErrorCode.BAD_REQUEST, media_type)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A JSON object (or a batch of them); anything else is a 400, never a 500."""

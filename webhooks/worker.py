@@ -10,9 +10,15 @@ webhook-specific. Each round:
    bounded number of connections, a connect timeout and a total timeout per request,
    no redirects, addresses checked at connect time (``transport``). The lease is longer
    than the total timeout, so a live worker never loses its claim mid-send.
-3. **record**: one ``Attempt`` per try; the runner marks the delivery succeeded, failed,
-   or pending again at its next due time (``Retry-After`` honoured); then the documented
+3. **record**: one ``Attempt`` per try, written "in flight" right before the try starts and
+   completed when its result arrives; the runner marks the delivery succeeded, failed, or
+   pending again at its next due time (``Retry-After`` honoured); then the documented
    escalation of a failing webhook (owner e-mail at 24 hours, disabled at 3 days).
+
+Results are recorded as they arrive, not when the whole batch is done: a worker killed
+mid-batch re-sends only the tries that were in flight (at most ``WEBHOOK_BATCH_SIZE``), and
+their in-flight ``Attempt`` rows stay in the log. On SIGTERM (``jobs.request_stop``) tries
+in flight finish and claimed deliveries not yet started are released to other workers.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +38,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.crypto import decrypt
-from apps.core.jobs import Queue
+from apps.core.jobs import Queue, stopping
 from webhooks import client as http
 from webhooks import notify, retry, targets
 from webhooks.models import Attempt, Delivery, SigningKey, Webhook, WebhookEvent
@@ -39,11 +46,22 @@ from webhooks.signing import Signer, private_key_from_text
 
 logger = logging.getLogger("careplatform.webhooks")
 
+# The error of an Attempt until its result is recorded; it stays when the worker died mid-send.
+IN_FLIGHT_ERROR = "no result recorded: the worker stopped while this try was in flight"
+
+
+def batch_size(limit: int) -> int:
+    """Deliveries claimed per round: the most a killed worker can have sent without recording."""
+    return max(1, min(limit, settings.WEBHOOK_BATCH_SIZE))
 
 
 def lease() -> dt.timedelta:
-    """How long a claim holds; longer than the total timeout, so a live worker never loses its claim."""
-    return dt.timedelta(seconds=max(settings.WEBHOOK_LEASE_SECONDS, settings.WEBHOOK_TOTAL_TIMEOUT + 5))
+    """How long a claim holds: long enough for every delivery of a batch to be sent and recorded,
+    also when the per-host limit makes some wait for a slot, so a live worker never loses its claim."""
+    slots = max(1, min(settings.WEBHOOK_CONCURRENCY, settings.WEBHOOK_CONCURRENCY_PER_HOST))
+    waves = -(-max(1, settings.WEBHOOK_BATCH_SIZE) // slots)
+    needed = settings.WEBHOOK_TOTAL_TIMEOUT * waves + 5
+    return dt.timedelta(seconds=max(settings.WEBHOOK_LEASE_SECONDS, needed))
 
 
 def _eligible() -> Q:
@@ -162,11 +180,30 @@ class _Loop:
             self.client = new_client()
         return list(await asyncio.gather(*(send_one(self.client, job) for job in jobs)))
 
+    # The two below let the (synchronous) worker thread write to the database between steps
+    # of the loop: tasks started by ``start`` progress only while ``wait_any`` runs the loop.
+
+    def start(self, jobs: list[Job]) -> list[asyncio.Task[Outcome]]:
+        return self.runner.run(self._start(jobs))
+
+    async def _start(self, jobs: list[Job]) -> list[asyncio.Task[Outcome]]:
+        if self.client is None:
+            self.client = new_client()
+        return [asyncio.ensure_future(send_one(self.client, job)) for job in jobs]
+
+    def wait_any(self, tasks: set[asyncio.Task[Outcome]]) -> set[asyncio.Task[Outcome]]:
+        return self.runner.run(_first_completed(tasks))
+
     def close(self) -> None:
         if self.client is not None:
             self.runner.run(self.client.aclose())
             self.client = None
         self.runner.close()
+
+
+async def _first_completed(tasks: set[asyncio.Task[Outcome]]) -> set[asyncio.Task[Outcome]]:
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    return done
 
 
 def new_client() -> http.Client:
@@ -217,26 +254,37 @@ def send(jobs: list[Job]) -> list[Outcome]:
 
 # ---- record ---------------------------------------------------------------------------------
 
-def record(token: uuid.UUID | None, jobs: list[Job], outcomes: list[Outcome], *, now: dt.datetime) -> None:
+def _attempt(job: Job, **values: Any) -> Attempt:
+    delivery = job.delivery
+    return Attempt(delivery_id=delivery.pk, organization_id=delivery.webhook.organization_id,
+                   webhook_id=delivery.webhook_id, event_type=delivery.event_type, resource_id=delivery.resource_id,
+                   resource_id_type=delivery.resource_id_type, url=job.url[:2048], **values)
+
+
+def open_attempts(jobs: list[Job], *, now: dt.datetime) -> dict[int, int]:
+    """Writes an in-flight ``Attempt`` per job before it is sent; returns delivery id -> attempt id."""
+    rows = Attempt.objects.bulk_create([_attempt(job, error=IN_FLIGHT_ERROR, created_at=now) for job in jobs])
+    return {row.delivery_id: row.pk for row in rows}
+
+
+RESULT_FIELDS = ["response_status", "response_body", "error", "succeeded", "duration_ms"]
+
+
+def record(token: uuid.UUID | None, jobs: list[Job], outcomes: list[Outcome], *, now: dt.datetime,
+           attempts: dict[int, int] | None = None) -> None:
+    """Records ``outcomes``; ``attempts`` (from ``open_attempts``) are completed instead of created."""
     by_id = {job.delivery.pk: job for job in jobs}
-    Attempt.objects.bulk_create([
-        Attempt(
-            delivery_id=o.delivery_id,
-            organization_id=by_id[o.delivery_id].delivery.webhook.organization_id,
-            webhook_id=by_id[o.delivery_id].delivery.webhook_id,
-            event_type=by_id[o.delivery_id].delivery.event_type,
-            resource_id=by_id[o.delivery_id].delivery.resource_id,
-            resource_id_type=by_id[o.delivery_id].delivery.resource_id_type,
-            url=by_id[o.delivery_id].url[:2048],
-            response_status=o.status,
-            response_body=o.body,
-            error=o.error,
-            succeeded=o.succeeded,
-            duration_ms=o.duration_ms,
-            created_at=o.started_at,
-        )
+    results = [
+        _attempt(by_id[o.delivery_id], response_status=o.status, response_body=o.body, error=o.error,
+                 succeeded=o.succeeded, duration_ms=o.duration_ms, created_at=o.started_at)
         for o in outcomes
-    ])
+    ]
+    if attempts is None:
+        Attempt.objects.bulk_create(results)
+    else:
+        for row in results:
+            row.pk = attempts[row.delivery_id]
+        Attempt.objects.bulk_update(results, RESULT_FIELDS)
     succeeded = [o for o in outcomes if o.succeeded]
     if succeeded:
         ids = [o.delivery_id for o in succeeded]
@@ -299,15 +347,67 @@ def _track_webhook_failure(webhook_id: int, *, now: dt.datetime) -> None:
 # ---- entry points ---------------------------------------------------------------------------
 
 def run_batch(limit: int) -> int:
-    """Claims up to ``limit`` due deliveries, sends them and records the results."""
+    """Claims due deliveries (at most ``batch_size(limit)``), sends them and records each try."""
     now = timezone.now()
-    token, deliveries = claim(limit, now=now)
+    token, deliveries = claim(batch_size(limit), now=now)
     if not deliveries:
         return 0
-    jobs = prepare(deliveries, now=now)
-    outcomes = send(jobs)
-    record(token, jobs, outcomes, now=timezone.now())
+    deliver(token, prepare(deliveries, now=now))
     return len(deliveries)
+
+
+def _host(job: Job) -> tuple[str, str, int] | None:
+    return (job.target.scheme, job.target.host, job.target.port) if job.target is not None else None
+
+
+def deliver(token: uuid.UUID, jobs: list[Job]) -> None:
+    """Sends ``jobs`` within the concurrency limits, recording each try as its result arrives.
+
+    The limits are applied here rather than left to the client's queues, so an ``Attempt``
+    marked in flight is a request actually under way, and a stop request can tell the tries
+    that started (they finish, bounded by ``WEBHOOK_TOTAL_TIMEOUT``) from those that did not
+    (released to other workers at once).
+    """
+    loop = _loop()
+    waiting = list(jobs)
+    running: dict[asyncio.Task[Outcome], tuple[Job, int]] = {}
+    per_host: Counter[tuple[str, str, int] | None] = Counter()
+    while waiting or running:
+        if waiting and stopping():
+            released = QUEUE.release(token, [job.delivery.pk for job in waiting], now=timezone.now())
+            logger.info("stopping: released %s claimed deliveries not yet sent", released)
+            waiting = []
+        starting = []
+        for job in list(waiting):
+            if len(running) + len(starting) >= settings.WEBHOOK_CONCURRENCY:
+                break
+            host = _host(job)
+            if host is not None and per_host[host] >= settings.WEBHOOK_CONCURRENCY_PER_HOST:
+                continue
+            per_host[host] += 1
+            starting.append(job)
+            waiting.remove(job)
+        if starting:
+            attempt_ids = open_attempts(starting, now=timezone.now())
+            for job, task in zip(starting, loop.start(starting), strict=True):
+                running[task] = (job, attempt_ids[job.delivery.pk])
+        if not running:
+            continue
+        finished = [(task, *running.pop(task)) for task in loop.wait_any(set(running))]
+        outcomes = []
+        for task, job, _ in finished:
+            per_host[_host(job)] -= 1
+            outcomes.append(_outcome_of(task, job))
+        record(token, [job for _, job, _ in finished], outcomes, now=timezone.now(),
+               attempts={job.delivery.pk: attempt_id for _, job, attempt_id in finished})
+
+
+def _outcome_of(task: asyncio.Task[Outcome], job: Job) -> Outcome:
+    try:
+        return task.result()
+    except Exception as error:  # a bug in sending must still close the try it opened
+        logger.exception("sending delivery %s failed unexpectedly", job.delivery.pk)
+        return Outcome(job.delivery.pk, None, "", f"worker error: {type(error).__name__}"[:255], 0, timezone.now())
 
 
 def send_now(delivery: Delivery) -> Attempt:

@@ -29,6 +29,13 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    # The database (or another backing service) did not answer: retry after ``Retry-After``.
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # The HTTP and WebSocket layers' own refusals (no operation ran).
+    BAD_REQUEST = "BAD_REQUEST"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    FELL_BEHIND = "FELL_BEHIND"
     INTERNAL = "INTERNAL"
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
+from apps.core.errors import ErrorCode
+
 # RFC 6455 "Try Again Later". graphql-ws (and Apollo's GraphQLWsLink on top of it) retries it;
 # 1011 "Internal Error" would be a fatal close for those clients, and 4500 is too.
 TRY_AGAIN_LATER = 1013
@@ -33,7 +35,7 @@ class LayerUnavailable(Disconnect):
 
     close_code = TRY_AGAIN_LATER
     reason = "Subscriptions are temporarily unavailable; reconnect shortly."
-    error_code = "SERVICE_UNAVAILABLE"
+    error_code = ErrorCode.SERVICE_UNAVAILABLE
 
 
 class FellBehind(Disconnect):
@@ -42,4 +44,4 @@ class FellBehind(Disconnect):
 
     close_code = FELL_BEHIND
     reason = "The client fell behind on its events; reconnect and query what changed."
-    error_code = "FELL_BEHIND"
+    error_code = ErrorCode.FELL_BEHIND

@@ -11,10 +11,21 @@
 """
 
 from apps.core.jobs.generic import Cancel, cancel, enqueue, register_kind
-from apps.core.jobs.runner import Claim, Failure, Queue, drain, queue_names, register_queue, run_round
+from apps.core.jobs.runner import (
+    Claim,
+    Failure,
+    Queue,
+    clear_stop,
+    drain,
+    queue_names,
+    register_queue,
+    request_stop,
+    run_round,
+    stopping,
+)
 from apps.core.jobs.schedule import RetrySchedule
 
 __all__ = [
-    "Cancel", "Claim", "Failure", "Queue", "RetrySchedule", "cancel", "drain", "enqueue", "queue_names",
-    "register_kind", "register_queue", "run_round",
+    "Cancel", "Claim", "Failure", "Queue", "RetrySchedule", "cancel", "clear_stop", "drain", "enqueue",
+    "queue_names", "register_kind", "register_queue", "request_stop", "run_round", "stopping",
 ]

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core.jobs import runner
 from apps.core.jobs.models import Claimable, Job, JobAttempt
 from apps.core.jobs.runner import Queue
 from apps.core.jobs.schedule import RetrySchedule
@@ -104,7 +105,12 @@ def cancel(*, subject: str, kinds: list[str] | None = None) -> int:
 def run_batch(limit: int) -> int:
     """Claims up to ``limit`` due jobs and runs them one by one; returns how many were claimed."""
     claim = QUEUE.claim(limit)
-    for pk in claim.ids:
+    for index, pk in enumerate(claim.ids):
+        if runner.stopping():
+            # Shutting down: the job in progress finished; the rest go back for another worker now.
+            released = QUEUE.release(claim.token, claim.ids[index:], now=timezone.now())
+            logger.info("stopping: released %s claimed job(s)", released)
+            break
         run_claimed(pk, claim.token)
     return len(claim.ids)
 

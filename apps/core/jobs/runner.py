@@ -14,13 +14,16 @@ A queue is a model built on ``Claimable``. Each round a worker:
    overwrite what a newer claim (or a cancellation) wrote. A failure takes its next due
    time from the queue's ``RetrySchedule``; without one, or past it, the row fails.
 
-``run_worker`` drives every registered queue through ``run_round``.
+``run_worker`` drives every registered queue through ``run_round``. On SIGTERM it calls
+``request_stop()``: queues finish what they already started, ``release`` what they claimed
+but did not start (due again at once for another worker, not after the lease), and return.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +39,26 @@ from apps.core.jobs.schedule import RetrySchedule
 logger = logging.getLogger("careplatform.worker")
 
 MAX_ERROR = 500
+
+_stop = threading.Event()
+
+
+def request_stop() -> None:
+    """Asks every queue to finish what it started and release the rest (SIGTERM)."""
+    _stop.set()
+
+
+def clear_stop() -> None:
+    _stop.clear()
+
+
+def stopping() -> bool:
+    return _stop.is_set()
+
+
+def wait_for_stop(seconds: float) -> bool:
+    """Sleeps ``seconds`` unless a stop is requested meanwhile (an idle worker stops at once)."""
+    return _stop.wait(seconds)
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,14 @@ class Queue:
             last_error=reason[:MAX_ERROR],
         )
 
+    def release(self, token: uuid.UUID, ids: list[int], *, now: dt.datetime) -> int:
+        """Un-claims rows this worker claimed but will not work on: due at once for any worker."""
+        if not ids:
+            return 0
+        return self.model.objects.filter(pk__in=ids, **self.guard(token)).update(
+            claim_token=None, claimed_at=None, next_attempt_at=now,
+        )
+
     def fail(self, token: uuid.UUID | None, row: Claimable, *, now: dt.datetime, error: str,
              schedule: RetrySchedule | None, retry_after: dt.timedelta | None = None, **changes: Any) -> Failure:
         """Records one failed try of ``row`` (as claimed) and schedules the next one, if any."""
@@ -144,6 +175,8 @@ def run_round(limit: int, only: list[str] | None = None) -> int:
     """One pass over the (selected) queues; returns how many rows were claimed."""
     handled = 0
     for name, run_batch in _QUEUES.items():
+        if stopping():
+            break
         if only and name not in only:
             continue
         try:

@@ -41,6 +41,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from apps.accounts.viewer import Viewer
+from apps.core.errors import ErrorCode
 from schema.realtime.disconnects import Disconnect, FellBehind
 from schema.realtime.hub import fell_behind
 from schema.realtime.session import UNAUTHORIZED, Session, SocketContext, spend_request_budget
@@ -75,7 +76,7 @@ def _execute(schema: Any, query: str, variables: Any, context: Any, operation_na
 def _rate_limited(retry_after: int) -> GraphQLError:
     limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
     return GraphQLError(f"Rate limit exceeded: {limit} requests per second.",
-                        extensions={"code": "RATE_LIMITED", "retry_after": retry_after})
+                        extensions={"code": ErrorCode.RATE_LIMITED, "retry_after": retry_after})
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
