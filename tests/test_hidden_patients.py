@@ -111,8 +111,7 @@ def scene(world, other_world) -> Scene:
     hidden.care_team.add(world.staff)
     kind = appt_type(org, name="Check-in", length=30)
     settings_for(owner)
-    for provider in (owner, restricted):
-        weekly(provider, 2, "08:00", "18:00", range_start=dt.date(2030, 1, 1))
+    windows = [weekly(provider, 2, "08:00", "18:00", range_start=dt.date(2030, 1, 1)) for provider in (owner, restricted)]
     Location.objects.create(pk=HIDDEN_LOCATION_PK, organization=org, user=hidden, city="Hiddenville")
     visible_location = Location.objects.create(organization=org, user=visible, city="Seenville")
     AppointmentTypeCredit.objects.create(pk=HIDDEN_CREDIT_PK, organization=org, user=hidden,
@@ -160,7 +159,8 @@ def scene(world, other_world) -> Scene:
     users = {"restricted": restricted, "patient": visible, "other_owner": other_world.owner}
     return Scene(owner, restricted, visible, hidden, keys, users, seeds, hidden_ids, HIDDEN_APPOINTMENT_PKS["group"],
                  extra={"type": kind, "spare_group": spare_group, "own_tag": own_tag, "seen": seen,
-                        "visible_location": visible_location, "staff": world.staff})
+                        "visible_location": visible_location, "staff": world.staff,
+                        "availability": windows[1]})
 
 
 VIEWERS = ["restricted", "patient", "other_owner"]
@@ -287,19 +287,25 @@ def test_no_path_reaches_a_hidden_patient(scene, viewer):
         documents = [_document(name, f, body) for body in
                      (_bodies(target, DEPTH, frozenset()) if is_object_type(target) else [None])]
         missing_answers: dict[str, Any] = {}
+        is_list = is_list_type(f.type.of_type if is_non_null_type(f.type) else f.type)
         for label, args, hidden in _root_calls(name, f, scene):
             if viewer == "patient" and any(v in (str(scene.shared_group_pk), [str(scene.shared_group_pk)])
                                            for v in args.values()):
                 continue  # the patient attends that appointment
             # A hidden id must answer exactly like a missing one, which shows nothing below the root
-            # either; so one document suffices. Visible seeds walk every path.
-            for document in documents[:1] if hidden else documents:
+            # either; so one document suffices. On a list, an id argument only picks rows (their
+            # ids are in the first document): every path below them is walked by the calls without
+            # it. On a single object, a visible seed walks every path.
+            walk = documents if label in ("defaults", "every switch on") or not is_list else documents[:1]
+            for document in documents[:1] if hidden else walk:
                 calls += 1
                 answer = _execute(document, args, who)
                 found = _leaks(answer, markers)
                 if found:
                     leaks.append(f"{name}({label}) {found}")
                     break
+                if not answer["data"] or not answer["data"][name]:
+                    break  # refused, not found or empty: the other documents would show nothing either
             if hidden:
                 arg = label.split("=", 1)[0]
                 if arg not in missing_answers:
@@ -353,12 +359,13 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
         "createWebhook": {"url": "https://hooks.example.com/x", "webhook_events": [{"event_type": "patient.created"}]},
         "updateWebhook": {"url": "https://hooks.example.com/y"},
         "createAppointmentType": {"name": "New type", "length": 30},
-        "updateAppointmentType": {"name": "Changed"},
+        "updateAppointmentType": {"id": kind, "name": "Changed"},
         "createAppointmentSetting": {"buffer": "5"},
         "updateAppointmentSetting": {"buffer": "5"},
         "createAvailability": {"day_of_week": 3, "is_repeating": True, "range_start": "2031-01-01",
                                "time": "09 00", "end_time": "10 00"},
-        "editAvailability": {"day_of_week": 3, "time": "09 00", "end_time": "10 00"},
+        "editAvailability": {"id": str(s.extra["availability"].pk), "day_of_week": 3, "time": "09 00",
+                             "end_time": "10 00"},
         "createAppointment": {"appointment_type_id": kind, "contact_type": "In Person",
                               "datetime": "2031-05-06T15:00:00Z"},
         "updateAppointment": {"id": str(seen.pk), "notes": "changed"},
@@ -368,8 +375,11 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
     }
 
 
-# Ids stored as given, not looked up (they name records of domains that do not exist yet).
-OPAQUE = {("updateClient", "requested_form_completion_id"), ("updateUserGroup", "onboarding_flow_id")}
+# Ids that are not looked up: stored as given (they name records of domains that do not exist
+# yet) or ignored by the service.
+OPAQUE = {("updateClient", "requested_form_completion_id"), ("updateUserGroup", "onboarding_flow_id"),
+          ("updateOrganizationMembership", "organization_id"), ("createWebhook", "webhook_events.id"),
+          ("updateWebhook", "webhook_events.id")}
 
 
 def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
@@ -404,7 +414,7 @@ def _mutation_cases() -> list[tuple[str, tuple[str, ...]]]:
         if "input" not in f.args:
             continue
         for path, _ in _input_fields(get_named_type(f.args["input"].type)):
-            if _is_id_like(path[-1]) and (name, path[-1]) not in OPAQUE:
+            if _is_id_like(path[-1]) and (name, ".".join(path)) not in OPAQUE:
                 cases.append((name, path))
     return cases
 
@@ -418,7 +428,9 @@ def _field_name(path: tuple[str, ...]) -> str:
 def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
     key = scene.keys[viewer]
     bases = _bases(scene)
-    hidden_values = {"hidden patient": scene.hidden.pk, **scene.hidden_ids}
+    # One of each kind of hidden object (the reads walk them all).
+    hidden_values = {"hidden patient": scene.hidden.pk, **{k: v for k, v in scene.hidden_ids.items() if k in (
+        "hidden location", "hidden credit", "hidden api key", "appointment own_calendar", "appointment group")}}
     failures: list[str] = []
     cases = _mutation_cases()
     assert len(cases) > 30
@@ -435,7 +447,10 @@ def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
 
         before = _snapshot()
         missing = call(MISSING_PK)
-        if viewer != "patient":
+        # The restricted provider holds every permission these mutations ask for, except those
+        # only the owner or patients have; everywhere else the id must be the one thing refused.
+        forbidden = [e for e in missing.get("errors") or [] if e.get("extensions", {}).get("code") == "FORBIDDEN"]
+        if viewer == "restricted" and not forbidden:
             messages = (missing.get("data") or {}).get(name, {}) or {}
             codes = {(m["field"], m["code"]) for m in messages.get("messages") or []}
             if (_field_name(path), "NOT_FOUND") not in codes and (path[-1], "NOT_FOUND") not in codes:
