@@ -37,7 +37,8 @@ from graphql import (
     is_object_type,
 )
 
-from apps.accounts.models import AppliedTag, ApiKey, Location, OrganizationMembership, Tag, User, UserGroup
+from apps.accounts.models import ApiKey, AppliedTag, Location, OrganizationMembership, Tag, User, UserGroup
+from apps.accounts.viewer import Viewer
 from apps.scheduling.models import (
     Appointment,
     AppointmentAttendee,
@@ -45,7 +46,6 @@ from apps.scheduling.models import (
     AppointmentTypeCredit,
     RecurringAppointment,
 )
-from apps.accounts.viewer import Viewer
 from schema.context import Context
 from schema.schema import schema
 from tests import factories
@@ -111,7 +111,8 @@ def scene(world, other_world) -> Scene:
     hidden.care_team.add(world.staff)
     kind = appt_type(org, name="Check-in", length=30)
     settings_for(owner)
-    windows = [weekly(provider, 2, "08:00", "18:00", range_start=dt.date(2030, 1, 1)) for provider in (owner, restricted)]
+    windows = [weekly(provider, 2, "08:00", "18:00", range_start=dt.date(2030, 1, 1))
+               for provider in (owner, restricted)]
     Location.objects.create(pk=HIDDEN_LOCATION_PK, organization=org, user=hidden, city="Hiddenville")
     visible_location = Location.objects.create(organization=org, user=visible, city="Seenville")
     AppointmentTypeCredit.objects.create(pk=HIDDEN_CREDIT_PK, organization=org, user=hidden,
@@ -387,10 +388,7 @@ def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
     target = result
     for step in path[:-1]:
         current = target.get(step)
-        if isinstance(current, list):
-            target = current[0]
-        else:
-            target = target.setdefault(step, {})
+        target = current[0] if isinstance(current, list) else target.setdefault(step, {})
     target[path[-1]] = value
     return result
 
@@ -438,11 +436,13 @@ def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
         input_type = get_named_type(GRAPHQL.mutation_type.fields[name].args["input"].type)
         field_type = dict(_input_fields(input_type))[path]
 
-        def call(pk: int) -> dict[str, Any]:
-            value = _arg_value(field_type, pk)
-            variables = {"input": _with(bases.get(name, {}), path, value)}
-            document = (f"mutation M($input: {GRAPHQL.mutation_type.fields[name].args['input'].type}) "
-                        f"{{ {name}(input: $input) {{ messages {{ field message code }} }} }}")
+        document = (f"mutation M($input: {GRAPHQL.mutation_type.fields[name].args['input'].type}) "
+                    f"{{ {name}(input: $input) {{ messages {{ field message code }} }} }}")
+
+        base = bases.get(name, {})
+
+        def call(pk: int, document=document, base=base, path=path, field_type=field_type):
+            variables = {"input": _with(base, path, _arg_value(field_type, pk))}
             return gql(document, variables, key=key)
 
         before = _snapshot()
