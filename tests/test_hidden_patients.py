@@ -464,3 +464,15 @@ def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
         if _snapshot() != before:
             failures.append(f"{name}.{'.'.join(path)}: something was written")
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
+
+
+def test_a_hidden_appointment_is_anonymous_busy_time_in_booking_warnings(gql, scene):
+    query = """query($provider_id: ID, $current: ID) { appointmentBookingWarnings(provider_id: $provider_id,
+        appointment_type_id: "%s", date: "2031-03-04", time: "10 00", timezone: "America/New_York",
+        current_appt_id: $current) { category potential_issues potential_issue_ids } }""" % scene.extra["type"].pk
+    for current in (None, str(HIDDEN_APPOINTMENT_PKS["own_calendar"])):
+        answer = gql(query, {"provider_id": str(scene.restricted.pk), "current": current},
+                     key=scene.keys["restricted"])
+        assert answer == {"data": {"appointmentBookingWarnings": [{
+            "category": "Event Conflicts", "potential_issues": ["Busy - Mar 4, 10:00 AM EST"],
+            "potential_issue_ids": []}]}}
