@@ -39,6 +39,7 @@ from graphql import (
 
 from apps.accounts.models import ApiKey, AppliedTag, Location, OrganizationMembership, Tag, User, UserGroup
 from apps.accounts.viewer import Viewer
+from apps.core.crypto import encrypt
 from apps.scheduling.models import (
     Appointment,
     AppointmentAttendee,
@@ -50,6 +51,7 @@ from schema.context import Context
 from schema.schema import schema
 from tests import factories
 from tests.scheduling.helpers import appointment, appt_type, settings_for, weekly
+from webhooks.models import Attempt, Delivery, Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +65,7 @@ HIDDEN_PATIENT_PK = 9_000_001
 HIDDEN_LOCATION_PK = 9_000_101
 HIDDEN_CREDIT_PK = 9_000_201
 HIDDEN_KEY_PK = 9_000_301
+HIDDEN_APPLIED_TAG_PK = 9_000_401
 HIDDEN_APPOINTMENT_PKS = {"own_calendar": 9_100_001, "as_additional": 9_100_002, "group": 9_100_003,
                           "org": 9_100_004, "deleted": 9_100_005, "recurring": 9_100_006}
 MISSING_PK = 8_999_999
@@ -122,8 +125,9 @@ def scene(world, other_world) -> Scene:
     own_tag = Tag.objects.create(organization=org, user=restricted, name="Restricted's tag")
     owner_tag = Tag.objects.create(organization=org, user=owner, name="Owner's tag")
     for tag in (own_tag, owner_tag):
-        AppliedTag.objects.create(tag=tag, user=hidden)
         AppliedTag.objects.create(tag=tag, user=visible)
+    AppliedTag.objects.create(tag=own_tag, user=hidden)
+    applied = AppliedTag.objects.create(pk=HIDDEN_APPLIED_TAG_PK, tag=owner_tag, user=hidden)
 
     def hidden_appointment(name: str, provider: User, offset_hours: int, **fields: Any) -> Appointment:
         start = START + dt.timedelta(hours=offset_hours)
@@ -148,6 +152,19 @@ def scene(world, other_world) -> Scene:
         AppointmentAttendee.objects.create(appointment=shared, user=person)
     AppointmentProvider.objects.create(appointment=shared, user=restricted)
     seen = appointment(restricted, visible, START + dt.timedelta(hours=-2), length=30, kind=kind)
+    # The webhook delivery log names resources by id.
+    hook = Webhook.objects.create(organization=org, url="https://hooks.example.com/h",
+                                  secret_encrypted=encrypt("whsec_c2VjcmV0"))
+    for event_type, resource, kind_name in (("patient.created", hidden.pk, "User"),
+                                            ("appointment.created", HIDDEN_APPOINTMENT_PKS["own_calendar"],
+                                             "Appointment"),
+                                            ("applied_tag.created", applied.pk, "AppliedTag"),
+                                            ("patient.created", visible.pk, "User")):
+        delivery = Delivery.objects.create(webhook=hook, event_type=event_type, resource_id=str(resource),
+                                           resource_id_type=kind_name, body="{}")
+        Attempt.objects.create(delivery=delivery, organization=org, webhook=hook, event_type=event_type,
+                               resource_id=str(resource), resource_id_type=kind_name, url=hook.url,
+                               response_status=200, succeeded=True, created_at=START)
 
     keys = {"restricted": factories.api_key(restricted), "patient": factories.api_key(visible),
             "other_owner": factories.api_key(other_world.owner)}
@@ -156,7 +173,8 @@ def scene(world, other_world) -> Scene:
              "visible appointment": seen.pk, "visible location": visible_location.pk,
              "recurring series": series.pk}
     hidden_ids = {"hidden location": HIDDEN_LOCATION_PK, "hidden credit": HIDDEN_CREDIT_PK,
-                  "hidden api key": HIDDEN_KEY_PK, **{f"appointment {k}": v for k, v in HIDDEN_APPOINTMENT_PKS.items()}}
+                  "hidden api key": HIDDEN_KEY_PK, "hidden applied tag": HIDDEN_APPLIED_TAG_PK,
+                  **{f"appointment {k}": v for k, v in HIDDEN_APPOINTMENT_PKS.items()}}
     users = {"restricted": restricted, "patient": visible, "other_owner": other_world.owner}
     return Scene(owner, restricted, visible, hidden, keys, users, seeds, hidden_ids, HIDDEN_APPOINTMENT_PKS["group"],
                  extra={"type": kind, "spare_group": spare_group, "own_tag": own_tag, "seen": seen,
@@ -287,6 +305,8 @@ def test_no_path_reaches_a_hidden_patient(scene, viewer):
         target = get_named_type(f.type)
         documents = [_document(name, f, body) for body in
                      (_bodies(target, DEPTH, frozenset()) if is_object_type(target) else [None])]
+        # The root's own fields only: enough to see which rows an argument picks.
+        rows = _document(name, f, _bodies(target, 0, frozenset())[0]) if is_object_type(target) else documents[0]
         missing_answers: dict[str, Any] = {}
         is_list = is_list_type(f.type.of_type if is_non_null_type(f.type) else f.type)
         for label, args, hidden in _root_calls(name, f, scene):
@@ -294,11 +314,11 @@ def test_no_path_reaches_a_hidden_patient(scene, viewer):
                                            for v in args.values()):
                 continue  # the patient attends that appointment
             # A hidden id must answer exactly like a missing one, which shows nothing below the root
-            # either; so one document suffices. On a list, an id argument only picks rows (their
-            # ids are in the first document): every path below them is walked by the calls without
+            # either; so the root's own fields suffice. On a list, an id argument only picks rows
+            # (their ids are root fields): every path below them is walked by the calls without
             # it. On a single object, a visible seed walks every path.
-            walk = documents if label in ("defaults", "every switch on") or not is_list else documents[:1]
-            for document in documents[:1] if hidden else walk:
+            walk = documents if label in ("defaults", "every switch on") or not is_list else [rows]
+            for document in [rows] if hidden else walk:
                 calls += 1
                 answer = _execute(document, args, who)
                 found = _leaks(answer, markers)
@@ -311,7 +331,7 @@ def test_no_path_reaches_a_hidden_patient(scene, viewer):
                 arg = label.split("=", 1)[0]
                 if arg not in missing_answers:
                     missing_args = {**args, arg: _arg_value(f.args[arg].type, MISSING_PK)}
-                    missing_answers[arg] = _execute(documents[0], missing_args, who)
+                    missing_answers[arg] = _execute(rows, missing_args, who)
                 if answer != missing_answers[arg]:
                     differs.append(f"{name}({label})")
     assert calls > 500  # the sweep really walked the schema
@@ -467,11 +487,13 @@ def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
 
 
 def test_a_hidden_appointment_is_anonymous_busy_time_in_booking_warnings(gql, scene):
-    query = """query($provider_id: ID, $current: ID) { appointmentBookingWarnings(provider_id: $provider_id,
-        appointment_type_id: "%s", date: "2031-03-04", time: "10 00", timezone: "America/New_York",
-        current_appt_id: $current) { category potential_issues potential_issue_ids } }""" % scene.extra["type"].pk
+    query = """query($provider_id: ID, $type: ID, $current: ID) { appointmentBookingWarnings(
+        provider_id: $provider_id, appointment_type_id: $type, date: "2031-03-04", time: "10 00",
+        timezone: "America/New_York", current_appt_id: $current) {
+        category potential_issues potential_issue_ids } }"""
     for current in (None, str(HIDDEN_APPOINTMENT_PKS["own_calendar"])):
-        answer = gql(query, {"provider_id": str(scene.restricted.pk), "current": current},
+        answer = gql(query, {"provider_id": str(scene.restricted.pk), "type": str(scene.extra["type"].pk),
+                             "current": current},
                      key=scene.keys["restricted"])
         assert answer == {"data": {"appointmentBookingWarnings": [{
             "category": "Event Conflicts", "potential_issues": ["Busy - Mar 4, 10:00 AM EST"],

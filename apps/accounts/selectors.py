@@ -74,7 +74,8 @@ def shown_users(viewer: Viewer) -> QuerySet[User]:
     appointment's client and providers, a tag's author and tagged users, a care team, a
     membership's user): every user ``visible_users`` allows, plus, for a patient, the providers
     and staff of their organization (the provider of their appointment need not be their own),
-    and for an anonymous caller only providers (public booking pages name them).
+    for a member also the providers and staff of their sub-organizations (whose memberships they
+    manage), and for an anonymous caller only providers (public booking pages name them).
 
     A patient outside ``visible_patients`` is never among them: every type field that returns a
     user reads through this queryset, so a hidden patient answers like one that does not exist.
@@ -85,7 +86,8 @@ def shown_users(viewer: Viewer) -> QuerySet[User]:
         return User.objects.filter(
             Q(pk=viewer.user_id) | Q(organization_id=viewer.organization_id, is_patient=False)
         )
-    return visible_users(viewer)
+    return visible_users(viewer) | User.objects.filter(is_patient=False,
+                                                       organization__parent_id=viewer.organization_id)
 
 
 def hidden_patients(viewer: Viewer) -> QuerySet[User]:
