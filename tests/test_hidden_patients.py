@@ -498,3 +498,23 @@ def test_a_hidden_appointment_is_anonymous_busy_time_in_booking_warnings(gql, sc
         assert answer == {"data": {"appointmentBookingWarnings": [{
             "category": "Event Conflicts", "potential_issues": ["Busy - Mar 4, 10:00 AM EST"],
             "potential_issue_ids": []}]}}
+
+
+def test_user_fields_read_through_the_scope_without_a_query_per_row(gql, scene, count_queries):
+    """Every user field prefetches through the viewer's scope: the SQL count of a page does not
+    grow with its size, for a restricted member as for the owner."""
+    kind = scene.extra["type"]
+    for n in range(14):
+        item = appointment(scene.owner, scene.visible_patient, START + dt.timedelta(days=1 + n), length=30, kind=kind)
+        AppointmentProvider.objects.create(appointment=item, user=scene.restricted)
+    query = """query($n: Int) { appointments(is_org: true, filter: "all", should_paginate: true, page_size: $n) {
+        id user { id dietitian { id } care_team { id } } attendees { id tags { id user { id } tagged_users { id } } }
+        providers { id } provider { id locations { id } } } }"""
+    owner_key = factories.api_key(scene.owner)
+    for key in (scene.keys["restricted"], owner_key):
+        gql("{ currentUser { id } }", key=key)
+        small, small_count = count_queries(lambda key=key: gql(query, {"n": 3}, key=key))
+        large, large_count = count_queries(lambda key=key: gql(query, {"n": 14}, key=key))
+        assert len(small["data"]["appointments"]) == 3 and len(large["data"]["appointments"]) == 14
+        assert "Zyxhidden" not in json.dumps(large) or key == owner_key
+        assert small_count == large_count
