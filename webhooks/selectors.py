@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
-from apps.accounts.selectors import parse_id
+from apps.accounts.models import AppliedTag
+from apps.accounts.selectors import hidden_patients, parse_id
 from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import ValidationFailed
 from apps.core.lookup import get_visible
 from apps.core.ordering import Sort, SortKey, sort_for
 from apps.core.timefmt import TimeFormatError, parse_datetime
+from apps.scheduling.models import Appointment
+from apps.scheduling.selectors import appointments_visible
 from webhooks.models import Attempt, SigningKey, Webhook
 
 # ``order_by`` (or ``sort_by``) of ``sentWebhooks``, spelled like ``QuerySet.order_by``.
@@ -47,6 +51,24 @@ def webhook_get(viewer: Viewer, webhook_id: object) -> Webhook:
     return get_visible(webhooks_visible(viewer), webhook_id, "Webhook")
 
 
+def _hidden_resources(viewer: Viewer) -> Q:
+    """Log entries naming a patient hidden from the viewer (a member without
+    ``can_see_all_clients``), or an appointment or applied tag of one: the log must not show
+    their ids. Matches nothing for everyone else."""
+    if viewer.has_permission("can_see_all_clients"):
+        return Q(pk__in=[])
+    hidden = hidden_patients(viewer)
+
+    def ids(queryset: QuerySet) -> QuerySet:
+        return queryset.annotate(text_id=Cast("pk", CharField())).values("text_id")
+
+    hidden_appointments = Appointment.objects.filter(organization_id=viewer.organization_id).exclude(
+        pk__in=appointments_visible(viewer, include_deleted=True).values("pk"))
+    return (Q(resource_id_type="User", resource_id__in=ids(hidden))
+            | Q(resource_id_type="Appointment", resource_id__in=ids(hidden_appointments))
+            | Q(resource_id_type="AppliedTag", resource_id__in=ids(AppliedTag.objects.filter(user__in=hidden))))
+
+
 def sent_webhooks_filter(
     viewer: Viewer,
     *,
@@ -61,7 +83,7 @@ def sent_webhooks_filter(
     """The filter shared by ``sentWebhooks`` and ``sentWebhooksCount``."""
     viewer.require(MEMBER)
     after, before = _time("sent_after", sent_after), _time("sent_before", sent_before)
-    qs = Attempt.objects.filter(organization_id=viewer.organization_id)
+    qs = Attempt.objects.filter(organization_id=viewer.organization_id).exclude(_hidden_resources(viewer))
     if keywords and keywords.strip():
         for term in keywords.split()[:5]:
             term = term[:100]

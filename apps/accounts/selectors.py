@@ -69,6 +69,35 @@ def visible_patients(viewer: Viewer) -> QuerySet[User]:
     return qs
 
 
+def shown_users(viewer: Viewer) -> QuerySet[User]:
+    """Users that may appear as a related object of something the viewer already sees (an
+    appointment's client and providers, a tag's author and tagged users, a care team, a
+    membership's user): every user ``visible_users`` allows, plus, for a patient, the providers
+    and staff of their organization (the provider of their appointment need not be their own),
+    for a member also the providers and staff of their sub-organizations (whose memberships they
+    manage), and for an anonymous caller only providers (public booking pages name them).
+
+    A patient outside ``visible_patients`` is never among them: every type field that returns a
+    user reads through this queryset, so a hidden patient answers like one that does not exist.
+    """
+    if not viewer.is_authenticated:
+        return User.objects.filter(is_patient=False)
+    if viewer.is_patient:
+        return User.objects.filter(
+            Q(pk=viewer.user_id) | Q(organization_id=viewer.organization_id, is_patient=False)
+        )
+    return visible_users(viewer) | User.objects.filter(is_patient=False,
+                                                       organization__parent_id=viewer.organization_id)
+
+
+def hidden_patients(viewer: Viewer) -> QuerySet[User]:
+    """Patients of the viewer's organization it may not see (for excluding rows that name them)."""
+    if viewer.is_member and not viewer.has_permission("can_see_all_clients"):
+        return User.objects.filter(organization_id=viewer.organization_id, is_patient=True).exclude(
+            _own_patients(viewer.user_id))
+    return User.objects.none()
+
+
 def user_get(viewer: Viewer, user_id: object, *, field: str = "id") -> User:
     return get_visible(visible_users(viewer), user_id, "User", field=field)
 
@@ -254,13 +283,15 @@ def tag_get(viewer: Viewer, tag_id: object, *, field: str = "id") -> Tag:
 
 
 def locations_visible(viewer: Viewer) -> QuerySet[Location]:
-    """A patient sees their own addresses (not their providers'); a member their organization's.
-    Both are held to the viewer's organization."""
+    """A patient sees their own addresses (not their providers'); a member their organization's,
+    except those of patients hidden from them. Both are held to the viewer's organization."""
     if viewer.is_patient:
         return Location.objects.filter(user_id=viewer.user_id, organization_id=viewer.organization_id)
     if not viewer.is_member:
         return Location.objects.none()
-    return Location.objects.filter(organization_id=viewer.organization_id)
+    # A hidden patient's address is theirs: it is hidden with them.
+    return Location.objects.filter(organization_id=viewer.organization_id).exclude(
+        user_id__in=hidden_patients(viewer).values("pk"))
 
 
 def location_get(viewer: Viewer, location_id: object, *, field: str = "id") -> Location:

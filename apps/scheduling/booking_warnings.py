@@ -17,7 +17,7 @@ from apps.scheduling.booking import requested_zone
 from apps.scheduling.limits import MAX_IDS, YEAR_MESSAGE, in_years
 from apps.scheduling.models import Appointment, AppointmentProvider, AppointmentType, AppointmentTypeCredit, active_q
 from apps.scheduling.recurrence import occurrences
-from apps.scheduling.selectors import active_providers, appointment_type_get, member_provider
+from apps.scheduling.selectors import active_providers, appointment_type_get, appointments_visible, member_provider
 
 CONFLICTS = "Event Conflicts"
 DEFICITS = "Credit Deficits"
@@ -31,8 +31,9 @@ class Warning:
     potential_issue_ids: list[str]
 
 
-def _issue_label(appointment: Appointment, zone: ZoneInfo) -> str:
-    name = appointment.appointment_type.name if appointment.appointment_type_id else "Appointment"
+def _issue_label(appointment: Appointment, zone: ZoneInfo, *, named: bool = True) -> str:
+    name = appointment.appointment_type.name if appointment.appointment_type_id and named else (
+        "Appointment" if named else "Busy")
     local = appointment.start.astimezone(zone)
     clock = local.strftime("%I:%M %p").lstrip("0")
     return f"{name} - {local:%b} {local.day}, {clock} {local.tzname()}"
@@ -84,9 +85,15 @@ def booking_warnings(
     conflicts = _conflicts(viewer, provider, additional_provider_ids, starts, length, current_appt_id,
                            recurring_appt_id)
     if conflicts:
+        # An appointment of a patient hidden from the viewer still takes the provider's time, so it
+        # is reported, but as anonymous busy time: no type name and no id (potential_issue_ids
+        # lists only the events the viewer may open, so it can be shorter than potential_issues).
+        shown = set(appointments_visible(viewer).filter(pk__in=[a.pk for a in conflicts])
+                    .values_list("pk", flat=True))
         warnings.append(Warning(
             CONFLICTS, "Existing events on the calendar overlap this time. Book it anyway?",
-            [_issue_label(a, zone) for a in conflicts], [str(a.pk) for a in conflicts],
+            [_issue_label(a, zone, named=a.pk in shown) for a in conflicts],
+            [str(a.pk) for a in conflicts if a.pk in shown],
         ))
     if attendee_ids not in (None, ""):
         if appt_type is None:
@@ -119,10 +126,13 @@ def _conflicts(viewer: Viewer, provider: User, additional_provider_ids: str | No
     qs = Appointment.objects.filter(active_q(), overlap, organization_id=viewer.organization_id).filter(
         Q(provider_id__in=provider_pks) | Q(pk__in=extra)
     )
+    # Only appointments the viewer may see can be left out: naming a hidden one changes nothing,
+    # exactly like naming one that does not exist.
+    visible = appointments_visible(viewer)
     if parse_id(current_appt_id):
-        qs = qs.exclude(pk=parse_id(current_appt_id))
+        qs = qs.exclude(pk__in=visible.filter(pk=parse_id(current_appt_id)).values("pk"))
     if parse_id(recurring_appt_id):
-        qs = qs.exclude(recurring_appointment_id=parse_id(recurring_appt_id))
+        qs = qs.exclude(pk__in=visible.filter(recurring_appointment_id=parse_id(recurring_appt_id)).values("pk"))
     return list(qs.select_related("appointment_type").order_by("start", "id")[:100])
 
 

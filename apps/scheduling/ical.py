@@ -7,19 +7,24 @@ import datetime as dt
 from icalendar import Calendar, Event
 
 from apps.accounts.models import User
+from apps.accounts.viewer import Viewer
 from apps.core.timefmt import now
-from apps.scheduling.models import Appointment, active_q
+from apps.scheduling.models import active_q
+from apps.scheduling.selectors import appointments_visible
 
 PAST_DAYS = 30
 FUTURE_DAYS = 365
 
 
-def provider_calendar(provider: User, *, domain: str) -> bytes:
-    """Active appointments from a month ago to a year ahead; no clinical notes are included."""
+def provider_calendar(provider: User, *, viewer: Viewer, domain: str) -> bytes:
+    """Active appointments from a month ago to a year ahead, as far as ``viewer`` (the feed's
+    creator) may see them: an appointment of a patient hidden from them is left out, exactly as
+    ``appointments(provider_id:)`` leaves it out. No clinical notes are included."""
     moment = now()
     appointments = (
-        Appointment.objects.filter(active_q(), provider=provider, start__gte=moment - dt.timedelta(days=PAST_DAYS),
-                                   start__lte=moment + dt.timedelta(days=FUTURE_DAYS))
+        appointments_visible(viewer).filter(active_q(), provider=provider,
+                                            start__gte=moment - dt.timedelta(days=PAST_DAYS),
+                                            start__lte=moment + dt.timedelta(days=FUTURE_DAYS))
         .select_related("appointment_type", "user")
         .order_by("start", "id")
     )

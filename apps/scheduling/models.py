@@ -220,10 +220,15 @@ class AppointmentTypeCredit(models.Model):
 
 
 class CalendarFeed(models.Model):
-    """A provider's read-only iCalendar subscription; the URL token is stored hashed."""
+    """A provider's read-only iCalendar subscription; the URL token is stored hashed.
+
+    The feed shows what its creator may see of the provider's calendar, read again on every
+    fetch (``created_by``; feeds made before it was recorded are the provider's own)."""
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="calendar_feeds")
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

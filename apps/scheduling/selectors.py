@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from apps.accounts.models import User
-from apps.accounts.selectors import parse_id
+from apps.accounts.selectors import hidden_patients, parse_id, user_get
 from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import NotFound, ValidationFailed
 from apps.core.lookup import get_visible
@@ -25,6 +25,7 @@ from apps.scheduling.models import (
     INACTIVE_STATUSES,
     RESCHEDULED,
     Appointment,
+    AppointmentAttendee,
     AppointmentSetting,
     AppointmentType,
     Availability,
@@ -267,7 +268,10 @@ def availability_get(viewer: Viewer, availability_id: object) -> Availability:
 
 
 def appointments_visible(viewer: Viewer, *, include_deleted: bool = False) -> QuerySet[Appointment]:
-    """Members: their organization's appointments. Patients: those they attend."""
+    """Members: their organization's appointments, except those of a patient hidden from them
+    (a member without ``can_see_all_clients`` sees their own patients only): an appointment with
+    a hidden client or attendee is hidden as a whole, even on the member's own calendar.
+    Patients: those they attend (``Appointment.attendees`` shows them only themselves)."""
     if not viewer.is_authenticated:
         return Appointment.objects.none()
     qs = Appointment.objects.filter(organization_id=viewer.organization_id)
@@ -276,6 +280,10 @@ def appointments_visible(viewer: Viewer, *, include_deleted: bool = False) -> Qu
         include_deleted = False
     elif not viewer.is_member:
         return Appointment.objects.none()
+    else:
+        hidden = hidden_patients(viewer).values("pk")
+        qs = qs.exclude(user_id__in=hidden).exclude(
+            Exists(AppointmentAttendee.objects.filter(appointment_id=OuterRef("pk"), user_id__in=hidden)))
     if not include_deleted:
         qs = qs.filter(deleted_at__isnull=True)
     return qs
@@ -332,10 +340,7 @@ def appointments_filter(
     moment = now()
     if viewer.is_member:
         if user_id not in (None, ""):
-            pk = parse_id(user_id)
-            target = User.objects.filter(organization_id=viewer.organization_id, pk=pk).first() if pk else None
-            if target is None:
-                raise NotFound("user_id", "User not found.")
+            target = user_get(viewer, user_id, field="user_id")
             if target.is_patient:
                 qs = qs.filter(attendee_links__user_id=target.pk)
             else:

@@ -11,6 +11,7 @@ domain's fields keep their own optimizer hints.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 import strawberry_django
@@ -23,12 +24,60 @@ from apps.accounts import models, selectors
 from apps.accounts.services import invitations
 from apps.core.timefmt import format_datetime
 
+# ---- related users: every type field returning a user reads through ``shown_users`` ----------
+#
+# A field that returns a user (an appointment's client, attendees and providers, a tag's author
+# and tagged users, a care team, a primary provider, a membership's user) must never show a
+# patient the viewer may not see. Each one prefetches through the viewer's
+# ``selectors.shown_users`` into its own attribute (``_shown_<relation>``), which nothing else
+# sets, so a relation loaded elsewhere without the scope (a service's select_related) is never
+# returned as is; a row loaded outside the optimizer costs one scoped query instead.
 
-def _scoped_tagged_users(info: strawberry.Info) -> Prefetch:
-    # optimize() with this field's own info applies the nested selection (only/select_related/
-    # deeper prefetches) to the prefetch queryset, so nested fields cost no query per row.
-    queryset = selectors.visible_users(info.context.viewer).order_by("id")
-    return Prefetch("tagged_users", queryset=optimize(queryset, info))
+
+def _shown_attr(relation: str) -> str:
+    return f"_shown_{relation}"
+
+
+def shown_prefetch(relation: str) -> Callable[[strawberry.Info], Prefetch]:
+    """The optimizer hint of a user field over ``relation`` (a foreign key or many-to-many)."""
+
+    def build(info: strawberry.Info) -> Prefetch:
+        # optimize() with this field's own info applies the nested selection (only/select_related/
+        # deeper prefetches) to the prefetch queryset, so nested fields cost no query per row.
+        queryset = selectors.shown_users(info.context.viewer).order_by("id")
+        return Prefetch(relation, queryset=optimize(queryset, info), to_attr=_shown_attr(relation))
+
+    return build
+
+
+def shown_user(root: object, relation: str, info: strawberry.Info) -> models.User | None:
+    """The user behind the foreign key ``relation`` of ``root``, or None when the viewer may not see it."""
+    attr = _shown_attr(relation)
+    if hasattr(root, attr):
+        return getattr(root, attr)
+    pk = getattr(root, f"{relation}_id")
+    return selectors.shown_users(info.context.viewer).filter(pk=pk).first() if pk else None
+
+
+def shown_user_field(relation: str) -> Any:
+    """A ``strawberry_django.field`` returning the user behind the foreign key ``relation``, for
+    a field declared by annotation (it keeps its place among the type's fields)."""
+
+    def resolve(root: Any, info: strawberry.Info) -> models.User | None:
+        return shown_user(root, relation, info)
+
+    return strawberry_django.field(resolver=resolve, only=[f"{relation}_id"],
+                                   prefetch_related=[shown_prefetch(relation)])
+
+
+def shown_users(root: object, relation: str, info: strawberry.Info) -> list[models.User]:
+    """The users of the many-to-many ``relation`` of ``root`` the viewer may see, by id."""
+    attr = _shown_attr(relation)
+    if hasattr(root, attr):
+        return list(getattr(root, attr))
+    related = getattr(root, relation).values("pk")
+    return list(selectors.shown_users(info.context.viewer).filter(pk__in=related).order_by("id"))
+
 
 
 def _scoped_locations(info: strawberry.Info) -> Prefetch:
@@ -121,15 +170,16 @@ class UserGroupType:
 class TagType:
     id: strawberry.ID
     name: auto
-    user: UserType | None
 
-    @strawberry_django.field(prefetch_related=[_scoped_tagged_users])
+    @strawberry_django.field(only=["user_id"], prefetch_related=[shown_prefetch("user")])
+    def user(self, root: models.Tag, info: strawberry.Info) -> UserType | None:
+        return shown_user(root, "user", info)
+
+    @strawberry_django.field(prefetch_related=[shown_prefetch("tagged_users")])
     def tagged_users(self, root: models.Tag, info: strawberry.Info) -> list[UserType]:
         """Only users the viewer may read: a tag must not reveal patients of a restricted member
         or (for a patient) anyone else."""
-        if "tagged_users" in getattr(root, "_prefetched_objects_cache", {}):
-            return list(root.tagged_users.all())  # prefetched through the viewer's scope above
-        return list(selectors.visible_users(info.context.viewer).filter(applied_tags__tag=root).order_by("id"))
+        return shown_users(root, "tagged_users", info)
 
 
 # Made a Strawberry type by ``compose_user_type`` once the other domains' fields are added.
@@ -150,7 +200,10 @@ class UserType:
     skipped_email: auto
     organization: OrganizationType
     user_group: UserGroupType | None
-    dietitian: UserType | None
+
+    @strawberry_django.field(only=["dietitian_id"], prefetch_related=[shown_prefetch("dietitian")])
+    def dietitian(self, root: models.User, info: strawberry.Info) -> UserType | None:
+        return shown_user(root, "dietitian", info)
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root) -> str | None:
@@ -199,9 +252,9 @@ class UserType:
             return []
         return list(root.tags.all())
 
-    @strawberry_django.field(prefetch_related=[_ordered_prefetch("care_team", models.User.objects.order_by("id"))])
-    def care_team(self, root: models.User) -> list[UserType]:
-        return list(root.care_team.all())
+    @strawberry_django.field(prefetch_related=[shown_prefetch("care_team")])
+    def care_team(self, root: models.User, info: strawberry.Info) -> list[UserType]:
+        return shown_users(root, "care_team", info)
 
     @strawberry_django.field(only=["is_patient", "membership__has_api_access"], select_related=["membership"])
     def has_api_access(self, root: models.User) -> bool:
@@ -249,7 +302,7 @@ class OrganizationMembershipType:
     can_edit_forms: auto
     can_see_all_clients: auto
     has_api_access: auto
-    user: UserType
+    user: UserType = shown_user_field("user")
     organization: OrganizationType
 
     @strawberry_django.field(only=["licensed_states"])

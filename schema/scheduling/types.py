@@ -12,8 +12,16 @@ from strawberry import auto
 from apps.accounts.models import User
 from apps.core.timefmt import TimeFormatError, format_datetime, get_zone
 from apps.scheduling import models
-from apps.scheduling.selectors import next_appointment_start, next_appointment_start_subquery
-from schema.accounts.types import UserGroupType, UserType, register_user_fields
+from apps.scheduling.selectors import availabilities_visible, next_appointment_start, next_appointment_start_subquery
+from schema.accounts.types import (
+    UserGroupType,
+    UserType,
+    register_user_fields,
+    shown_prefetch,
+    shown_user,
+    shown_user_field,
+    shown_users,
+)
 
 
 def _viewer_zone(info: strawberry.Info, fallback: str | None) -> str:
@@ -197,7 +205,10 @@ class AvailabilityType:
     day_of_week: auto
     is_repeating: auto
     timezone: auto
-    user: UserType
+
+    @strawberry_django.field(only=["user_id"], prefetch_related=[shown_prefetch("user")])
+    def user(self, root: models.Availability, info: strawberry.Info) -> UserType:
+        return shown_user(root, "user", info)
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root: models.Availability) -> str | None:
@@ -248,11 +259,10 @@ class AvailabilityType:
         description="The windows that make up this availability's day for the provider: the "
         "availabilities on the same weekday (repeating) or date (one-time), this one included.",
     )
-    def custom_modules(self, root: models.Availability) -> list[AvailabilityType]:
-        qs = models.Availability.objects.filter(user_id=root.user_id, deleted_at__isnull=True,
-                                                is_repeating=root.is_repeating)
+    def custom_modules(self, root: models.Availability, info: strawberry.Info) -> list[AvailabilityType]:
+        qs = availabilities_visible(info.context.viewer).filter(user_id=root.user_id, is_repeating=root.is_repeating)
         qs = qs.filter(day_of_week=root.day_of_week) if root.is_repeating else qs.filter(range_start=root.range_start)
-        return list(qs.select_related("user").order_by("start_time", "id"))
+        return list(qs.order_by("start_time", "id"))
 
 
 # The GraphQL ``Appointment``; the Python name keeps it apart from ``AppointmentTypeType``.
@@ -262,7 +272,7 @@ class AppointmentObjectType:
     contact_type: auto
     location: auto
     is_group: auto
-    provider: UserType
+    provider: UserType = shown_user_field("provider")
     appointment_type: AppointmentTypeType | None
 
     @strawberry_django.field(disable_optimization=True)
@@ -322,30 +332,22 @@ class AppointmentObjectType:
     def updated_at(self, root: models.Appointment) -> str:
         return format_datetime(root.updated_at)
 
-    # An unauthenticated checkout matches clients by e-mail and name, so its answer must not
-    # reveal who the client is: anonymous callers get no user or attendees back. A patient in
-    # a group appointment sees only themselves among the attendees.
-    @strawberry_django.field(select_related=["user"])
+    # Users are read through the viewer's ``shown_users``: a patient hidden from a restricted
+    # member never appears; a patient in a group appointment sees only themselves among the
+    # attendees; an unauthenticated checkout (which matches clients by e-mail and name, so its
+    # answer must not reveal who the client is) gets no user or attendees back.
+    @strawberry_django.field(only=["user_id"], prefetch_related=[shown_prefetch("user")])
     def user(self, root: models.Appointment, info: strawberry.Info) -> UserType | None:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated or (viewer.is_patient and root.user_id != viewer.user_id):
-            return None
-        return root.user
+        return shown_user(root, "user", info)
 
-    @strawberry_django.field(prefetch_related=[Prefetch("attendees", queryset=User.objects.order_by("id"))])
+    @strawberry_django.field(prefetch_related=[shown_prefetch("attendees")])
     def attendees(self, root: models.Appointment, info: strawberry.Info) -> list[UserType]:
-        viewer = info.context.viewer
-        if not viewer.is_authenticated:
-            return []
-        people = list(root.attendees.all())
-        return [p for p in people if p.pk == viewer.user_id] if viewer.is_patient else people
+        return shown_users(root, "attendees", info)
 
-    @strawberry_django.field(
-        prefetch_related=[Prefetch("additional_providers", queryset=User.objects.order_by("id"))],
-        description="Additional providers (the primary one is provider).",
-    )
-    def providers(self, root: models.Appointment) -> list[UserType]:
-        return list(root.additional_providers.all())
+    @strawberry_django.field(prefetch_related=[shown_prefetch("additional_providers")],
+                             description="Additional providers (the primary one is provider).")
+    def providers(self, root: models.Appointment, info: strawberry.Info) -> list[UserType]:
+        return shown_users(root, "additional_providers", info)
 
 
 @strawberry.type(name="PotentialAppointmentSlot")

@@ -109,3 +109,44 @@ def test_failed_sends_are_retried_later(world, time_machine, monkeypatch):
     assert row.attempts == 1 and row.status == Job.PENDING and "smtp down" in row.last_error
     assert row.next_attempt_at == dt.datetime(2030, 6, 1, 12, 5, tzinfo=UTC)
     assert jobs.drain() == 0  # not due again yet
+
+
+def _summaries(url: str) -> list[str]:
+    response = Client().get(url.split("testserver", 1)[-1])
+    assert response.status_code == 200
+    return sorted(str(c["summary"]) for c in Calendar.from_ical(response.content).walk() if c.name == "VEVENT")
+
+
+def test_calendar_feed_shows_what_its_creator_may_see(gql, world, keys, time_machine):
+    """A member restricted to their own patients gets no appointment of another patient through a
+    feed, neither on another provider's calendar nor on their own; the owner's feed of the same
+    calendar shows it. What the creator may see is read again on every fetch."""
+    from apps.accounts.models import OrganizationMembership
+    from tests import factories
+
+    time_machine.move_to(dt.datetime(2030, 6, 1, tzinfo=UTC), tick=False)
+    OrganizationMembership.objects.filter(user=world.provider).update(can_see_all_clients=False)
+    kind = appt_type(world.org, name="Check-in")
+    hidden = factories.patient(world.org, provider=world.owner, first_name="Hedda", last_name="Hidden")
+    own = world.patients[0]
+    appointment(world.owner, hidden, dt.datetime(2030, 6, 10, 15, tzinfo=UTC), kind=kind)
+    appointment(world.owner, own, dt.datetime(2030, 6, 11, 15, tzinfo=UTC), kind=kind)
+    appointment(world.provider, hidden, dt.datetime(2030, 6, 12, 15, tzinfo=UTC), kind=kind)
+    appointment(world.provider, own, dt.datetime(2030, 6, 13, 15, tzinfo=UTC), kind=kind)
+
+    def feed(key: str, provider) -> str:
+        created = data_of(gql(CREATE_FEED, {"provider_id": str(provider.pk)}, key=key))["createCalendarFeed"]
+        assert created["messages"] == []
+        return created["url"]
+
+    owners_calendar_by_restricted = feed(keys["provider"], world.owner)
+    own_calendar_by_restricted = feed(keys["provider"], world.provider)
+    owners_calendar_by_owner = feed(keys["owner"], world.owner)
+    assert _summaries(owners_calendar_by_restricted) == [f"Check-in - {own.full_name}"]
+    assert _summaries(own_calendar_by_restricted) == [f"Check-in - {own.full_name}"]
+    assert _summaries(owners_calendar_by_owner) == sorted([f"Check-in - {own.full_name}",
+                                                           "Check-in - Hedda Hidden"])
+    # Once the member may see every patient, the same URL shows them.
+    OrganizationMembership.objects.filter(user=world.provider).update(can_see_all_clients=True)
+    assert _summaries(own_calendar_by_restricted) == sorted([f"Check-in - {own.full_name}",
+                                                             "Check-in - Hedda Hidden"])

@@ -16,14 +16,18 @@ TOKEN_PREFIX = "cal_"
 
 @transaction.atomic
 def calendar_feed_create(viewer: Viewer, *, provider_id: object = None) -> tuple[CalendarFeed, str]:
-    """A new feed for the provider (the caller by default); the token is returned once."""
+    """A new feed for the provider (the caller by default); the token is returned once.
+
+    The feed shows the provider's appointments the caller may see (``ical.provider_calendar``):
+    a member restricted to their own patients gets no appointment of another patient, on the
+    provider's calendar or their own."""
     viewer.require(MEMBER)
     errors = Collector()
     provider = org_provider(viewer, errors, "provider_id", provider_id)
     errors.raise_if_any()
     token = random_token(TOKEN_PREFIX, 32)
     feed = CalendarFeed.objects.create(organization_id=viewer.organization_id, user=provider,
-                                       token_hash=token_hash(token))
+                                       created_by=viewer.user, token_hash=token_hash(token))
     return feed, token
 
 
