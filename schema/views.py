@@ -19,9 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.django.views import TemporalHttpResponse
 
-from apps.accounts.authentication import credential_from_header, viewer_for_credential
+from apps.accounts.authentication import credential_from_header, spend_request_budget, viewer_for_credential
 from apps.accounts.viewer import Viewer
-from apps.core import ratelimit
 from apps.core.errors import ErrorCode
 from apps.core.fault_responses import json_error
 from schema.context import Context
@@ -88,12 +87,10 @@ class GraphQLView(StrawberryGraphQLView):
                                   media_type, Allow="GET, POST")
         viewer = viewer_for_credential(credential_from_header(request.headers.get("Authorization")))
         request.viewer = viewer or Viewer.anonymous()
-        if viewer is not None and (viewer.api_key_id is not None or viewer.session_id is not None):
-            # Sign-in sessions get the same budget as API keys, or they would be a way around it.
-            scope, ident = ("api_key", viewer.api_key_id) if viewer.api_key_id else ("session", viewer.session_id)
-            limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
-            decision = ratelimit.hit(scope, str(ident), limit=limit, window_seconds=1)
+        if viewer is not None:
+            decision = spend_request_budget(viewer)
             if not decision.allowed:
+                limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
                 return error_response(429, f"Rate limit exceeded: {limit} requests per second.",
                                       ErrorCode.RATE_LIMITED, media_type, Retry_After=str(decision.retry_after))
         if request.method == "POST" and _too_large(request):

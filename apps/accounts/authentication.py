@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import ApiKey, SessionToken, User
 from apps.accounts.viewer import Viewer
+from apps.core import ratelimit
 from apps.core.crypto import token_hash
 
 API_KEY_PREFIX = "cp_"
@@ -70,3 +72,18 @@ def viewer_for_credential(credential: str | None) -> Viewer | None:
 
 def viewer_for_user(user: User) -> Viewer:
     return Viewer(user=user)
+
+
+def spend_request_budget(viewer: Viewer) -> ratelimit.Decision:
+    """One request's hit on the caller's per-second budget (``RATE_LIMIT_API_KEY_PER_SECOND``).
+
+    API keys and sign-in sessions each have their own budget, so a session is no way around
+    the limit. HTTP requests and operations started over a WebSocket spend the same budget.
+    """
+    if viewer.api_key_id is not None:
+        scope, ident = "api_key", viewer.api_key_id
+    elif viewer.session_id is not None:
+        scope, ident = "session", viewer.session_id
+    else:
+        return ratelimit.Decision(True, 0)
+    return ratelimit.hit(scope, str(ident), limit=settings.RATE_LIMIT_API_KEY_PER_SECOND, window_seconds=1)

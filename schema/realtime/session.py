@@ -22,6 +22,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
+from apps.accounts import authentication
 from apps.accounts.authentication import credential_from_header, viewer_for_credential
 from apps.accounts.viewer import Viewer
 from apps.core import ratelimit
@@ -58,20 +59,10 @@ async def run_db(fn: Callable[..., T], *args: Any) -> T:
     return await sync_to_async(_call_db, thread_sensitive=False)(fn, *args)
 
 
-def _spend(viewer: Viewer) -> ratelimit.Decision:
-    if viewer.api_key_id is not None:
-        scope, ident = "api_key", viewer.api_key_id
-    elif viewer.session_id is not None:
-        scope, ident = "session", viewer.session_id
-    else:
-        return ratelimit.Decision(True, 0)
-    return ratelimit.hit(scope, str(ident), limit=settings.RATE_LIMIT_API_KEY_PER_SECOND, window_seconds=1)
-
-
 async def spend_request_budget(viewer: Viewer) -> ratelimit.Decision:
     """One operation started over a socket costs what one HTTP request costs: a hit on the
     same per-key (or per-session) budget ``schema.views.GraphQLView`` counts."""
-    return await sync_to_async(_spend, thread_sensitive=False)(viewer)
+    return await sync_to_async(authentication.spend_request_budget, thread_sensitive=False)(viewer)
 
 
 @dataclass
