@@ -3,74 +3,30 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import UNSET
 
-from apps.core.inputs import build
 from schema.context import Info
-from schema.payloads import payload_type, provided, run
-from schema.webhooks.types import SentWebhookType, WebhookType
+from schema.payloads import provided, run
+from schema.webhooks.inputs import (
+    CreateWebhookInput,
+    DeleteWebhookInput,
+    ExpireWebhookSignatureInput,
+    SendTestWebhookInput,
+    UpdateWebhookInput,
+    webhook_input,
+)
+from schema.webhooks.payloads import (
+    CreateWebhookPayload,
+    DeleteWebhookPayload,
+    ExpireWebhookSignaturePayload,
+    SendTestWebhookPayload,
+    UpdateWebhookPayload,
+)
 from webhooks import services
-from webhooks.inputs import WebhookInput
 from webhooks.models import Attempt
-
-
-@strawberry.input(name="WebhookEventInput")
-class WebhookEventInput:
-    id: strawberry.ID | None = UNSET
-    event_type: str
-
-
-@strawberry.input(name="createWebhookInput")
-class CreateWebhookInput:
-    url: str | None = UNSET
-    event_type: str | None = UNSET
-    is_enabled: bool | None = UNSET
-    should_retry: bool | None = True
-    webhook_events: list[WebhookEventInput | None] | None = UNSET
-
-
-@strawberry.input(name="updateWebhookInput")
-class UpdateWebhookInput:
-    id: strawberry.ID | None = UNSET
-    url: str | None = UNSET
-    event_type: str | None = UNSET
-    is_enabled: bool | None = UNSET
-    should_retry: bool | None = UNSET
-    webhook_events: list[WebhookEventInput | None] | None = UNSET
-
-
-@strawberry.input(name="deleteWebhookInput")
-class DeleteWebhookInput:
-    id: strawberry.ID | None = UNSET
-
-
-@strawberry.input(name="expireWebhookSignatureInput")
-class ExpireWebhookSignatureInput:
-    id: strawberry.ID | None = UNSET
-
-
-@strawberry.input(name="sendTestWebhookInput")
-class SendTestWebhookInput:
-    id: strawberry.ID | None = UNSET
-    event_type: str | None = UNSET
-
-
-def webhook_input(data: CreateWebhookInput | UpdateWebhookInput | None) -> WebhookInput:
-    values = provided(data)
-    if values.get("webhook_events") is not None:
-        values["webhook_events"] = [e.event_type for e in values["webhook_events"] if e is not None]
-    return build(WebhookInput, values)
 
 
 def _id(data: object | None) -> object:
     return provided(data).get("id")
-
-
-CreateWebhookPayload = payload_type("createWebhookPayload", webhook=WebhookType)
-UpdateWebhookPayload = payload_type("updateWebhookPayload", webhook=WebhookType)
-DeleteWebhookPayload = payload_type("deleteWebhookPayload", webhook=WebhookType)
-ExpireWebhookSignaturePayload = payload_type("expireWebhookSignaturePayload", webhook=WebhookType)
-SendTestWebhookPayload = payload_type("sendTestWebhookPayload", sent=bool, sent_webhook=SentWebhookType)
 
 
 def _sent(attempt: Attempt) -> dict[str, object]:
