@@ -11,10 +11,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs the app registry)
 
+from schema.realtime.lifespan import lifespan  # noqa: E402
 from schema.realtime.routing import websocket_application  # noqa: E402
 from schema.schema import schema  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application(schema)})
+application = ProtocolTypeRouter({
+    "http": django_asgi_app,
+    "websocket": websocket_application(schema),
+    "lifespan": lifespan,
+})
 
 # A subscription server keeps thousands of long-lived objects per open socket, and every event
 # allocates more. With CPython's default thresholds (700, 10, 10) that means a full collection

@@ -113,6 +113,7 @@ class Hub:
         self._refuse_until = 0.0
         self._task: asyncio.Task | None = None
         self._refresh: asyncio.Task | None = None
+        self._stopping = False
 
     async def _ensure_started(self) -> None:
         if self.channel is None:
@@ -121,12 +122,14 @@ class Hub:
             self._refresh = asyncio.create_task(self._refresh_loop())
 
     async def _receive_loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # Redis went away: what we joined is gone with it
+                if self._stopping:
+                    return
                 self._lost(error)
                 await asyncio.sleep(1)
                 continue
@@ -134,7 +137,7 @@ class Hub:
                 inbox.put(message)
 
     async def _refresh_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(settings.SUBSCRIPTION_GROUP_REFRESH_SECONDS)
             async with self._lock:
                 for group in list(self.joined):
@@ -143,6 +146,32 @@ class Hub:
                     except Exception as error:
                         self._lost(error)
                         break
+
+    async def stop(self, grace_seconds: float = 1.0) -> None:
+        """Ends the hub's tasks, within about ``2 * grace_seconds``.
+
+        Cancelling a channels-redis ``receive`` is not enough on its own: redis-py can absorb
+        the cancellation and go back to waiting on its socket (seen in CI: an event loop's
+        shutdown, which cancels every task and waits for them, hung for good). Closing the
+        layer's connections ends that read, and ``_stopping`` keeps the loop from starting
+        another one.
+        """
+        self._stopping = True
+        tasks = [task for task in (self._task, self._refresh) if task is not None and not task.done()]
+        for task in tasks:
+            task.cancel()
+        pending: set[asyncio.Task] = set()
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+        if pending and hasattr(self.layer, "close_pools"):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.layer.close_pools(), grace_seconds)
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=grace_seconds)
+        if pending:
+            logger.warning("subscription hub: %d task(s) did not stop", len(pending))
+        self.listeners, self.joined, self.channel = {}, set(), None
 
     def _lost(self, error: BaseException) -> None:
         """Ends every subscription of this process: their groups may be gone, events were lost."""
@@ -243,6 +272,13 @@ def hub() -> Hub:
     if loop not in _hubs:
         _hubs[loop] = Hub()
     return _hubs[loop]
+
+
+async def stop_hub() -> None:
+    """Stops this event loop's hub, if it has one: before the loop closes (server shutdown, tests)."""
+    stopping = _hubs.pop(asyncio.get_running_loop(), None)
+    if stopping is not None:
+        await stopping.stop()
 
 
 def shared_reads() -> SharedReads:

@@ -48,6 +48,16 @@ def _fresh_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+async def _hub_stopped_before_the_loop_closes():
+    """Each test's event loop closes by cancelling its tasks and waiting for them; a hub reading
+    from Redis is stopped first, as the server's lifespan shutdown does."""
+    yield
+    from schema.realtime.hub import stop_hub
+
+    await stop_hub()
+
+
 @pytest.fixture
 def rereads(monkeypatch) -> list[object]:
     """What each per-event re-read of a subscription found (None: nothing visible, nothing sent),
