@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.announcements",
     "apps.scheduling",
+    "apps.chat",
     "webhooks",
 ]
 
