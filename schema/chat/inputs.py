@@ -129,6 +129,8 @@ def chat_setting_input(data: CreateChatSettingInput | None) -> ChatSettingInput:
     days = values.pop("recurring_days_data", UNSET)
     if days is not UNSET:
         ranges = provided(days).get("day_ranges") if days is not None else None
+        if days is not None and provided(days).get("id") is not None:
+            values["recurring_days_id"] = provided(days)["id"]
         values["recurring_days_data"] = [
             DayRange(days=list(provided(r).get("days") or []), time_range=provided(r).get("time_range"))
             for r in ranges or [] if r is not None]

@@ -40,7 +40,8 @@ class Query:
                      provider_id: strawberry.ID | None = None) -> ConversationType | None:
         viewer = info.context.viewer
         conversation = selectors.conversation_get(viewer, id)
-        if provider_id not in (None, "") and not conversation.memberships.filter(user_id=parse_id(provider_id)).exists():
+        provider_pk = parse_id(provider_id)
+        if provider_id not in (None, "") and not conversation.memberships.filter(user_id=provider_pk or 0).exists():
             raise NotFound("id", "Conversation not found.")
         return conversation
 

@@ -59,7 +59,8 @@ def _members_prefetch(path: str, attr: str) -> Callable[[strawberry.Info], Prefe
     return build
 
 
-def _members(conversation: models.Conversation, attr: str, info: strawberry.Info) -> list[models.ConversationMembership]:
+def _members(conversation: models.Conversation, attr: str, info: strawberry.Info
+             ) -> list[models.ConversationMembership]:
     if hasattr(conversation, attr):
         return list(getattr(conversation, attr))
     shown = account_selectors.shown_users(info.context.viewer)
@@ -73,7 +74,7 @@ def _mine_prefetch(info: strawberry.Info) -> Prefetch:
 
 def _mine(conversation: models.Conversation, info: strawberry.Info) -> models.ConversationMembership | None:
     if hasattr(conversation, "_mine"):
-        found = getattr(conversation, "_mine")
+        found = conversation._mine
         return found[0] if found else None
     return conversation.memberships.filter(user_id=info.context.viewer.user_id).first()
 

@@ -57,11 +57,9 @@ def care_team_member_added(patient: User, provider: User) -> Conversation | None
 
 def on_event(event: Event) -> None:
     """In-transaction hook of ``apps.events.bus``: a patient got (or was created with) a primary provider."""
-    if event.event_type == "patient.created":
-        pass
-    elif event.event_type == "patient.updated" and "dietitian_id" in (event.changed_fields or []):
-        pass
-    else:
+    provider_assigned = event.event_type == "patient.created" or (
+        event.event_type == "patient.updated" and "dietitian_id" in (event.changed_fields or []))
+    if not provider_assigned:
         return
     pk = parse_id(event.resource_id)
     patient = User.objects.select_related("dietitian").filter(pk=pk, is_patient=True).first() if pk else None

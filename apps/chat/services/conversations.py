@@ -24,6 +24,7 @@ from apps.core.errors import Collector, ErrorCode, ValidationFailed
 from apps.core.inputs import UNSET, Unset, is_set
 from apps.core.lookup import parse_id
 from apps.events.bus import emit
+from apps.scheduling.selectors import appointment_get
 
 MAX_NAME_LENGTH = 255
 MAX_MEMBER_REFERENCES = 500
@@ -67,43 +68,44 @@ class Members:
 
 
 def parse_members(viewer: Viewer, text: str | None, *, field: str = "simple_added_users",
-                  extra: list[str] = ()) -> Members:
-    """Resolves ``user-N``/``group-N`` references the viewer may use; any other reference (malformed,
-    missing, another organization's, hidden) is reported and nothing is resolved."""
+                  extra: list[tuple[str, str]] = ()) -> Members:
+    """Resolves ``user-N``/``group-N`` references the viewer may use. Any other reference (malformed,
+    missing, another organization's, hidden from the viewer) is reported on the input field that
+    carried it, by position, never by id (a hidden id answers exactly like a missing one), and
+    nothing is resolved. ``extra`` holds (field, reference) pairs of the other published inputs."""
     raw = text or ""
     if len(raw) > MAX_MEMBER_STRING:
         raise ValidationFailed(field, "Too many members in one request.")
     if "\x00" in raw:
         raise ValidationFailed(field, f"'{field}' contains a character that is not allowed.")
-    tokens = [t.strip() for t in raw.split(",") if t.strip()] + [t for t in extra if t]
+    tokens = [(field, t.strip()) for t in raw.split(",") if t.strip()] + [(f, t) for f, t in extra if t]
     if len(tokens) > MAX_MEMBER_REFERENCES:
         raise ValidationFailed(field, f"At most {MAX_MEMBER_REFERENCES} users and groups per request.")
-    user_ids: list[int] = []
-    group_ids: list[int] = []
-    bad: list[str] = []
-    for token in tokens:
+    parsed: list[tuple[str, int, str, int | None]] = []  # (field, position, kind, pk)
+    for position, (source, token) in enumerate(tokens, start=1):
         kind, _, number = token.partition("-")
-        pk = parse_id(number)
-        if kind.lower() == "user" and pk:
-            user_ids.append(pk)
-        elif kind.lower() == "group" and pk and viewer.is_member:
-            group_ids.append(pk)
-        else:
-            bad.append(token)
-    found = {u.pk: u for u in invitable_users(viewer).filter(pk__in=user_ids)}
-    bad += [f"user-{pk}" for pk in dict.fromkeys(user_ids) if pk not in found]
-    groups = list(UserGroup.objects.filter(pk__in=group_ids, organization_id=viewer.organization_id).order_by("pk"))
-    bad += [f"group-{pk}" for pk in dict.fromkeys(group_ids) if pk not in {g.pk for g in groups}]
-    if bad:
-        shown = ", ".join(b[:40] for b in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        raise ValidationFailed(field, f"Unknown users or groups: {shown}", ErrorCode.NOT_FOUND)
+        kind = kind.lower()
+        ok = kind == "user" or (kind == "group" and viewer.is_member)
+        parsed.append((source, position, kind if ok else "", parse_id(number) if ok else None))
+    user_pks = [pk for _, _, kind, pk in parsed if kind == "user" and pk]
+    group_pks = [pk for _, _, kind, pk in parsed if kind == "group" and pk]
+    found = {u.pk: u for u in invitable_users(viewer).filter(pk__in=user_pks)}
+    groups = {g.pk: g for g in UserGroup.objects.filter(pk__in=group_pks, organization_id=viewer.organization_id)}
+    errors = Collector()
+    for source, position, kind, pk in parsed:
+        known = found if kind == "user" else groups if kind == "group" else {}
+        if pk not in known and not errors.has(source):
+            where = f" (item {position})" if source == field else ""
+            errors.add(source, f"User or group not found{where}.", ErrorCode.NOT_FOUND)
+    errors.raise_if_any()
+    ordered_groups = [groups[pk] for pk in sorted(groups)]
     via: dict[int, UserGroup | None] = dict.fromkeys(found, None)
-    if groups:
-        for user in invitable_users(viewer).filter(user_group__in=groups).select_related("user_group"):
+    if ordered_groups:
+        for user in invitable_users(viewer).filter(user_group__in=ordered_groups).select_related("user_group"):
             if user.pk not in found:
                 found[user.pk] = user
                 via[user.pk] = user.user_group
-    return Members(found, via, groups)
+    return Members(found, via, ordered_groups)
 
 
 def _clean_name(value: str | None, errors: Collector) -> str:
@@ -161,8 +163,13 @@ def conversation_create(viewer: Viewer, data: NewConversation) -> Conversation:
     owner. A conversation created without patients is internal: patients can never join it."""
     viewer.require()
     errors = Collector()
-    extra = [f"user-{v}" for v in (data.patient_id, data.dietitian_id) if is_set(v) and v not in (None, "")]
-    extra += [str(v).strip() for v in (data.added_users or []) if is_set(data.added_users)]
+    extra = [(name, f"user-{value}") for name, value in (("patient_id", data.patient_id),
+                                                          ("dietitian_id", data.dietitian_id))
+             if is_set(value) and value not in (None, "")]
+    extra += [("added_users", str(v).strip()) for v in (data.added_users or []) if is_set(data.added_users)]
+    if is_set(data.appointment_id) and data.appointment_id not in (None, ""):
+        # Checked like every id (a hidden appointment answers like a missing one); not linked yet.
+        appointment_get(viewer, data.appointment_id, field="appointment_id")
     members = parse_members(viewer, data.simple_added_users if is_set(data.simple_added_users) else None,
                             extra=extra)
     name = _clean_name(data.name if is_set(data.name) else None, errors)
@@ -223,6 +230,10 @@ def _replace_members(viewer: Viewer, conversation: Conversation, members: Member
 def conversation_update(viewer: Viewer, *, conversation_id: object, changes: ConversationChanges) -> Conversation:
     """``updateConversation`` (providers and staff who are in the conversation, and admins)."""
     viewer.require(MEMBER)
+    closing = is_set(changes.closed_by_id) and changes.closed_by_id not in (None, "")
+    if closing and parse_id(changes.closed_by_id) != viewer.user_id:
+        # Only the caller can close in their own name: any other id is not a user they can name here.
+        raise ValidationFailed("closed_by_id", "closed_by_id must be the id of the current user.", ErrorCode.NOT_FOUND)
     if conversation_id in (None, ""):
         raise ValidationFailed("id", "id is required")
     conversation = conversation_get(viewer, conversation_id)
@@ -239,9 +250,6 @@ def conversation_update(viewer: Viewer, *, conversation_id: object, changes: Con
     if is_set(changes.metadata):
         conversation.metadata = _clean_metadata(changes.metadata, errors)
         changed.append("metadata")
-    closing = is_set(changes.closed_by_id) and changes.closed_by_id not in (None, "")
-    if closing and parse_id(changes.closed_by_id) != viewer.user_id:
-        errors.add("closed_by_id", "closed_by_id must be the id of the current user.")
     errors.raise_if_any()
     if is_set(changes.simple_added_users) and changes.simple_added_users is not None:
         changed += _replace_members(viewer, conversation, parse_members(viewer, changes.simple_added_users))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import UserGroup
+from apps.accounts.selectors import shown_users
 from apps.accounts.viewer import Viewer
 from apps.chat.models import Conversation, ConversationMembership
 from apps.chat.selectors.conversations import conversation_get, is_chat_admin, visible_memberships
@@ -83,15 +85,22 @@ def membership_delete(viewer: Viewer, *, conversation_id: object, user_id: objec
     member (the conversation's owner, or an admin). ``group_id`` removes the members a group
     brought and the group itself. The owner cannot be removed: conversations are closed instead."""
     viewer.require()
+    # Each id is checked on its own field first, so a hidden user or group answers like a missing one.
+    if user_id not in (None, "") and not shown_users(viewer).filter(pk=parse_id(user_id) or 0).exists():
+        raise NotFound("user_id", "User not found.")
+    group = None
+    if group_id not in (None, ""):
+        group = UserGroup.objects.filter(pk=parse_id(group_id) or 0, organization_id=viewer.organization_id).first()
+        if group is None or not viewer.is_member:
+            raise NotFound("group_id", "User group not found.")
     if conversation_id in (None, ""):
         raise ValidationFailed("conversation_id", "conversation_id is required")
     conversation = conversation_get(viewer, conversation_id, field="conversation_id")
     manager = conversation.owner_id == viewer.user_id or (viewer.is_member and is_chat_admin(viewer))
-    if group_id not in (None, ""):
+    if group is not None:
         if not manager:
             raise ValidationFailed("group_id", "Only the conversation's owner or an admin can remove a group.")
-        group = conversation.user_groups.filter(pk=parse_id(group_id)).first() if parse_id(group_id) else None
-        if group is None:
+        if not conversation.user_groups.filter(pk=group.pk).exists():
             raise NotFound("group_id", "User group not found.")
         brought = list(conversation.memberships.filter(via_group=group).exclude(user_id=conversation.owner_id))
         conversation.user_groups.remove(group)

@@ -42,6 +42,7 @@ class ChatSettingInput:
     is_recurring_active: bool | None | Unset = UNSET
     recurring_content: str | None | Unset = UNSET
     recurring_days_data: list[DayRange] | None | Unset = UNSET
+    recurring_days_id: object = UNSET
     receive_notifications: bool | None | Unset = UNSET
     receive_notifications_recurring: bool | None | Unset = UNSET
     send_auto_welcome: bool | None | Unset = UNSET
@@ -99,6 +100,10 @@ def _apply(setting: ChatSetting, data: ChatSettingInput, tz: str | None) -> list
                 errors.add(name, str(error))
             changed.append(name)
     if "recurring_days_data" in values:
+        if "recurring_days_id" in values and values["recurring_days_id"] not in (None, "") and (
+                setting.pk is None or parse_id(values["recurring_days_id"]) != setting.pk):
+            # The recurring days of a setting share its id; any other id names nothing of it.
+            raise NotFound("recurring_days_data.id", "Recurring days not found.")
         setting.recurring_days = _day_ranges(values["recurring_days_data"] or [], errors)
         changed.append("recurring_days")
     if setting.start_date and setting.end_date and setting.end_date < setting.start_date:
