@@ -105,7 +105,9 @@ def membership_delete(viewer: Viewer, *, conversation_id: object, user_id: objec
         brought = list(conversation.memberships.filter(via_group=group).exclude(user_id=conversation.owner_id))
         conversation.user_groups.remove(group)
         for membership in brought:
+            removed_id = membership.pk
             membership.delete()
+            membership.pk = removed_id  # the payload shows what was removed
         # None when every member the group brought had already left.
         return brought[0] if brought else None
     target = viewer.user_id if user_id in (None, "") else parse_id(user_id)
