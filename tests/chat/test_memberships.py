@@ -251,3 +251,18 @@ def test_conversations_list_sql_count_is_flat(gql, world, keys, count_queries):
         assert len(data_of(result)["conversations"]) == size
         counts.append(queries)
     assert counts[0] == counts[1]
+
+
+def test_order_and_cursor_pages(gql, world, keys):
+    ids = [create(gql, keys["provider"], doc_ids(world.patients[n % 3]), name=f"Topic {n}")["conversation"]["id"]
+           for n in range(5)]
+    query = """query($order: String, $after: String) {
+      conversationMemberships(order_by: $order, page_size: 2, after: $after) { cursor convo { id } } }"""
+    oldest_first = data_of(gql(query, {"order": "CONVERSATION_CREATED_AT_ASC"}, key=keys["provider"]))
+    page = oldest_first["conversationMemberships"]
+    assert [m["convo"]["id"] for m in page] == ids[:2]
+    following = data_of(gql(query, {"order": "conversation_created_at_asc", "after": page[-1]["cursor"]},
+                            key=keys["provider"]))["conversationMemberships"]
+    assert [m["convo"]["id"] for m in following] == ids[2:4]
+    bad = gql(query, {"order": "name_asc", "after": "not-a-cursor"}, key=keys["provider"])
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
