@@ -116,7 +116,7 @@ class Query:
         self, info: Info, id: strawberry.ID | None = None,  # noqa: A002
         offset: int | None = None, page_size: int | None = None, should_paginate: bool | None = None,
         after: str | None = None,
-    ) -> list[ConversationMembershipType]:
+    ) -> list[ConversationMembershipType] | None:
         qs = selectors.invitee_memberships(info.context.viewer, id)
         return paginate(qs, info, sort=MEMBERSHIP_ID_ORDER, offset=offset, page_size=page_size,
                         should_paginate=should_paginate, after=after)

@@ -266,3 +266,11 @@ def test_order_and_cursor_pages(gql, world, keys):
     assert [m["convo"]["id"] for m in following] == ids[2:4]
     bad = gql(query, {"order": "name_asc", "after": "not-a-cursor"}, key=keys["provider"])
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_org_chat_lists_internal_conversations(gql, world, keys):
+    create(gql, keys["provider"], doc_ids(world.patients[0]))
+    internal = create(gql, keys["provider"], doc_ids(world.staff), name="Huddle")["conversation"]["id"]
+    listed = data_of(gql("{ conversationMemberships(org_chat: true) { convo { id } } "
+                         "conversationMembershipsCount(org_chat: true) }", key=keys["provider"]))
+    assert listed == {"conversationMemberships": [{"convo": {"id": internal}}], "conversationMembershipsCount": 1}

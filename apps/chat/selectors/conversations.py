@@ -166,6 +166,9 @@ def memberships_filter(viewer: Viewer, f: MembershipFilter, *, active_status: st
         qs = qs.filter(conversation__memberships__user_id=pk)
     if f.only_include_shared_memberships and not viewer.is_patient:
         qs = qs.filter(conversation__memberships__user_id=viewer.user_id)
+    if f.org_chat:
+        # Conversations among the organization's members only (internal, no patient).
+        qs = qs.filter(conversation__internal=True)
     if f.keywords and f.keywords.strip():
         qs = qs.filter(_keywords(f.keywords))
     if read_status == "read":
