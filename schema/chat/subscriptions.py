@@ -13,7 +13,7 @@ import strawberry
 
 from apps.accounts.viewer import Viewer
 from apps.chat.models import Conversation, ConversationMembership
-from apps.chat.selectors.conversations import member_conversations
+from apps.chat.selectors.conversations import member_conversations, own_live_memberships
 from apps.core.lookup import get_visible
 from schema.chat.types import ConversationMembershipType, ConversationType
 from schema.context import Info
@@ -34,9 +34,7 @@ def _conversation_feed(viewer: Viewer, id: object) -> Feed[Conversation]:  # noq
 
 
 def _own_memberships(viewer: Viewer):
-    return ConversationMembership.objects.filter(
-        user_id=viewer.user_id, archived=False, conversation__organization_id=viewer.organization_id,
-    ).select_related("conversation", "creator")
+    return own_live_memberships(viewer).select_related("conversation", "creator")
 
 
 def _added_feed(viewer: Viewer, notes_type: object) -> Feed[ConversationMembership]:

@@ -24,7 +24,7 @@ from apps.accounts.models import User, UserGroup
 from apps.chat import models
 from apps.chat.selectors.conversations import visible_conversations
 from apps.core.timefmt import format_datetime
-from schema.accounts.types import UserGroupType, UserType, shown_user_field
+from schema.accounts.types import UserGroupType, UserType, shown_prefetch, shown_user, shown_user_field
 
 if TYPE_CHECKING:
     from schema.chat.note_types import NoteType
@@ -65,6 +65,11 @@ def _members(conversation: models.Conversation, attr: str, info: strawberry.Info
         return list(getattr(conversation, attr))
     shown = account_selectors.shown_users(info.context.viewer)
     return list(conversation.memberships.filter(user__in=shown.values("pk")).select_related("user").order_by("id"))
+
+
+def _shown_memberships(info: strawberry.Info) -> QuerySet[models.ConversationMembership]:
+    shown = account_selectors.shown_users(info.context.viewer)
+    return models.ConversationMembership.objects.filter(user__in=shown.values("pk"))
 
 
 def _mine_prefetch(info: strawberry.Info) -> Prefetch:
@@ -147,12 +152,14 @@ class ConversationType:
         return (value or 0) > 1
 
     @strawberry_django.field(prefetch_related=[lambda info: Prefetch(
-        "memberships", queryset=optimize(models.ConversationMembership.objects.order_by("id"), info),
+        "memberships", queryset=optimize(_shown_memberships(info).order_by("id"), info),
         to_attr="_all_memberships")])
-    def conversation_memberships(self, root: models.Conversation) -> list[ConversationMembershipType]:
+    def conversation_memberships(self, root: models.Conversation, info: strawberry.Info
+                                 ) -> list[ConversationMembershipType]:
+        """The memberships of the members the viewer may see."""
         if hasattr(root, "_all_memberships"):
             return list(root._all_memberships)
-        return list(root.memberships.order_by("id"))
+        return list(_shown_memberships(info).filter(conversation_id=root.pk).order_by("id"))
 
     @strawberry_django.field(prefetch_related=[_mine_prefetch])
     def current_user_conversation_membership(self, root: models.Conversation, info: strawberry.Info
@@ -164,10 +171,11 @@ class ConversationType:
         """The provider of an automatic conversation, otherwise its owner."""
         return _id(root.provider_id if root.automatic else root.owner_id)
 
-    @strawberry_django.field(only=["patient_id"])
-    def patient_id(self, root: models.Conversation) -> strawberry.ID | None:
-        """The patient of a conversation with exactly one patient."""
-        return _id(root.patient_id)
+    @strawberry_django.field(only=["patient_id"], prefetch_related=[shown_prefetch("patient")])
+    def patient_id(self, root: models.Conversation, info: strawberry.Info) -> strawberry.ID | None:
+        """The patient of a conversation with exactly one patient (when the viewer may see them)."""
+        patient = shown_user(root, "patient", info)
+        return _id(patient.pk if patient else None)
 
     @strawberry_django.field(prefetch_related=[_members_prefetch("memberships", "_m_invitees")])
     def invitees(self, root: models.Conversation, info: strawberry.Info) -> list[UserType] | None:

@@ -164,15 +164,37 @@ def test_patients_and_other_organizations_see_nothing_of_others(gql, world, keys
     assert invitees["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
-def test_restricted_member_never_sees_a_hidden_patient_in_a_shared_conversation(gql, world, keys):
+def test_restricted_member_never_sees_a_conversation_with_a_hidden_patient(gql, world, keys):
     restricted = factories.member(world.org, can_see_all_clients=False)
-    cid = create(gql, keys["owner"], doc_ids(world.patients[0], restricted))["conversation"]["id"]
-    result = data_of(gql("query($id: ID) { conversation(id: $id) { invitees { id } name "
-                         "conversation_memberships { display_other_user_name } } }", {"id": cid},
-                         key=factories.api_key(restricted)))
-    ids = {u["id"] for u in result["conversation"]["invitees"]}
-    assert str(world.patients[0].pk) not in ids and str(world.owner.pk) in ids
-    assert world.patients[0].last_name not in str(result)
+    own = factories.patient(world.org, provider=restricted)
+    hidden_cid = create(gql, keys["owner"], doc_ids(world.patients[0], restricted))["conversation"]["id"]
+    shared_cid = create(gql, keys["owner"], doc_ids(own, restricted))["conversation"]["id"]
+    key = factories.api_key(restricted)
+    # Even as a member: the hidden patient's conversation answers like a missing one, everywhere.
+    missing = gql("query($id: ID) { conversation(id: $id) { id } }", {"id": hidden_cid}, key=key)
+    assert missing["data"] == {"conversation": None} and missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    listed = data_of(gql(MEMBERSHIPS, {}, key=key))
+    assert [m["convo"]["id"] for m in listed["conversationMemberships"]] == [shared_cid]
+    assert data_of(gql("{ conversations { id } }", key=key)) == {"conversations": [{"id": shared_cid}]}
+    hidden_membership = ConversationMembership.objects.get(conversation_id=hidden_cid, user=restricted)
+    marked = data_of(gql(MARK, {"id": str(hidden_membership.pk), "archived": True}, key=key))
+    assert marked["updateConversationMembership"]["messages"][0]["field"] == "id"
+    # Their own patient's conversation shows everyone.
+    seen = data_of(gql("query($id: ID) { conversation(id: $id) { patient_id invitees { id } } }",
+                       {"id": shared_cid}, key=key))["conversation"]
+    assert seen["patient_id"] == str(own.pk)
+    assert {u["id"] for u in seen["invitees"]} == {str(world.owner.pk), str(restricted.pk), str(own.pk)}
+
+
+def test_a_patient_does_not_see_other_patients_of_a_group_conversation(gql, world, keys):
+    a, b, _ = world.patients
+    cid = create(gql, keys["provider"], doc_ids(a, b), name="Group")["conversation"]["id"]
+    result = data_of(gql("query($id: ID) { conversation(id: $id) { conversation_memberships { user_id } "
+                         "invitees { id } conversation_memberships_count } }", {"id": cid}, key=keys["patient"]))
+    assert {m["user_id"] for m in result["conversation"]["conversation_memberships"]} == {
+        str(a.pk), str(world.provider.pk)}
+    assert {u["id"] for u in result["conversation"]["invitees"]} == {str(a.pk), str(world.provider.pk)}
+    assert result["conversation"]["conversation_memberships_count"] == 3
 
 
 def test_membership_lookups(gql, world, keys):

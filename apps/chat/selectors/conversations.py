@@ -2,8 +2,9 @@
 
 A conversation is visible to its members. Chat administrators (members holding
 ``can_edit_members``; the organization owner holds every flag) also see every conversation of
-their organization, except those that include a patient hidden from them. Patients see only
-conversations they are a member of. Anything else answers like an id that does not exist.
+their organization. Patients see only conversations they are a member of. A member restricted
+to their own patients never sees a conversation that includes a patient hidden from them, even
+one they are in. Anything else answers like an id that does not exist.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Lower
 
 from apps.accounts.models import User
-from apps.accounts.selectors import hidden_patients, visible_patients
+from apps.accounts.selectors import hidden_patients, shown_users, visible_patients
 from apps.accounts.viewer import MEMBER, Viewer
 from apps.chat.models import ChatSetting, Conversation, ConversationMembership, Note
 from apps.core.errors import NotFound, ValidationFailed
@@ -37,10 +38,14 @@ def visible_conversations(viewer: Viewer) -> QuerySet[Conversation]:
         return Conversation.objects.none()
     mine = Q(pk__in=ConversationMembership.objects.filter(user_id=viewer.user_id).values("conversation_id"))
     qs = Conversation.objects.filter(organization_id=viewer.organization_id)
-    if viewer.is_patient or not is_chat_admin(viewer):
+    if viewer.is_patient:
         return qs.filter(mine)
-    hidden = ConversationMembership.objects.filter(user__in=hidden_patients(viewer).values("pk"))
-    return qs.filter(mine | ~Q(pk__in=hidden.values("conversation_id")))
+    if not viewer.has_permission("can_see_all_clients"):
+        # A patient hidden from the viewer does not exist for them: nor do their conversations
+        # (their notes, names and read state would show through), even one the viewer is in.
+        hidden = ConversationMembership.objects.filter(user__in=hidden_patients(viewer).values("pk"))
+        qs = qs.exclude(pk__in=hidden.values("conversation_id"))
+    return qs if is_chat_admin(viewer) else qs.filter(mine)
 
 
 def member_conversations(viewer: Viewer, *, include_archived: bool = False) -> QuerySet[Conversation]:
@@ -51,8 +56,7 @@ def member_conversations(viewer: Viewer, *, include_archived: bool = False) -> Q
     memberships = ConversationMembership.objects.filter(user_id=viewer.user_id)
     if not include_archived:
         memberships = memberships.filter(archived=False)
-    return Conversation.objects.filter(organization_id=viewer.organization_id,
-                                       pk__in=memberships.values("conversation_id"))
+    return visible_conversations(viewer).filter(pk__in=memberships.values("conversation_id"))
 
 
 def conversation_get(viewer: Viewer, conversation_id: object, *, field: str = "id") -> Conversation:
@@ -60,8 +64,11 @@ def conversation_get(viewer: Viewer, conversation_id: object, *, field: str = "i
 
 
 def visible_memberships(viewer: Viewer) -> QuerySet[ConversationMembership]:
-    """Every membership of a conversation the viewer may see (a conversation shows its members)."""
-    return ConversationMembership.objects.filter(conversation__in=visible_conversations(viewer).values("pk"))
+    """The memberships of the conversations the viewer may see, of users the viewer may see: a
+    patient hidden from the viewer (or, for a patient, any other patient) is not shown as a
+    member even of a conversation both are in."""
+    return ConversationMembership.objects.filter(conversation__in=visible_conversations(viewer).values("pk"),
+                                                 user__in=shown_users(viewer).values("pk"))
 
 
 def membership_get(viewer: Viewer, *, membership_id: object = None, conversation_id: object = None,
@@ -261,7 +268,7 @@ def conversations_filter(viewer: Viewer, *, user_id: object = None) -> QuerySet[
 def invitee_memberships(viewer: Viewer, conversation_id: object) -> QuerySet[ConversationMembership]:
     """``conversationMembershipInvitees(id:)``: the memberships of one visible conversation."""
     conversation = conversation_get(viewer, conversation_id)
-    return ConversationMembership.objects.filter(conversation=conversation)
+    return visible_memberships(viewer).filter(conversation=conversation)
 
 
 def invitable_users(viewer: Viewer) -> QuerySet[User]:
@@ -312,3 +319,11 @@ def fallback_visible_notes(viewer: Viewer) -> QuerySet[Note]:
     return Note.objects.filter(conversation__in=visible_conversations(viewer).values("pk"),
                                deleted_at__isnull=True).filter(
         Q(delivered_at__isnull=False) | Q(user_id=viewer.user_id))
+
+
+def own_live_memberships(viewer: Viewer) -> QuerySet[ConversationMembership]:
+    """The viewer's memberships that receive live events: not archived, of visible conversations."""
+    if not viewer.is_authenticated:
+        return ConversationMembership.objects.none()
+    return ConversationMembership.objects.filter(
+        user_id=viewer.user_id, archived=False, conversation__in=visible_conversations(viewer).values("pk"))
