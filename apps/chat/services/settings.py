@@ -130,10 +130,10 @@ def chat_setting_create(viewer: Viewer, *, user_id: object = None, data: ChatSet
     """``createChatSetting`` for the caller (or, for an admin, another provider of the organization)."""
     viewer.require(MEMBER)
     user = _owner_of_setting(viewer, user_id)
-    if ChatSetting.objects.filter(user=user).exists():
-        raise ValidationFailed("user_id", "This user already has a chat setting: use updateChatSetting.")
     setting = ChatSetting(user=user)
     _apply(setting, data, user.timezone or None)
+    if ChatSetting.objects.filter(user=user).exists():
+        raise ValidationFailed("user_id", "This user already has a chat setting: use updateChatSetting.")
     try:
         with transaction.atomic():
             setting.save()
