@@ -418,3 +418,35 @@ async def test_only_the_actioncable_protocol_is_ever_selected(world, keys):
                                    subprotocols=["graphql-transport-ws", *OFFERED])
     assert await socket.connect(timeout=5) == (True, "graphql-transport-ws")
     await socket.disconnect()
+
+
+async def test_an_unreachable_database_at_connect_asks_the_consumer_to_come_back(world, keys, monkeypatch):
+    def unreachable(credential):
+        from django.db import OperationalError
+
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(session_module, "_authenticate", unreachable)
+    socket = await _connect(keys["owner"])
+    assert await socket.receive_json_from(timeout=5) == {"type": "disconnect", "reason": "server_restart",
+                                                         "reconnect": True}
+    assert (await socket.receive_output(timeout=5))["code"] == 1013
+
+
+async def test_an_unsubscribe_racing_an_execute_leaves_nothing_running(world, keys, monkeypatch):
+    from schema.realtime.transports import actioncable as module
+
+    real_spend = module.spend_request_budget
+    socket = await _welcomed(keys["owner"])
+    await _subscribe(socket)
+
+    async def slow_spend(viewer):
+        await socket.send_json_to({"command": "unsubscribe", "identifier": IDENTIFIER})
+        await asyncio.sleep(0.05)
+        return await real_spend(viewer)
+
+    monkeypatch.setattr(module, "spend_request_budget", slow_spend)
+    await _execute(socket, USER_UPDATED)
+    assert await _only_pings(socket, 0.3)
+    assert not hub_module.hub().listeners
+    await socket.disconnect()

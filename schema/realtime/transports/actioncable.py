@@ -40,7 +40,7 @@ from strawberry.types.execution import PreExecutionError
 
 from apps.core.errors import ErrorCode
 from apps.core.fault_responses import new_error_id
-from schema.realtime.disconnects import Disconnect, FellBehind, LayerUnavailable
+from schema.realtime.disconnects import TRY_AGAIN_LATER, Disconnect, FellBehind, LayerUnavailable
 from schema.realtime.hub import fell_behind
 from schema.realtime.operations import abort, disconnect_in, execute_off_loop, operation_type, rate_limited
 from schema.realtime.session import UNAUTHORIZED, Session, SocketContext, spend_request_budget
@@ -57,6 +57,7 @@ ACTION = "execute"
 PING_INTERVAL_SECONDS = 3.0
 
 UNAUTHORIZED_FRAME = {"type": "disconnect", "reason": "unauthorized", "reconnect": False}
+SERVER_RESTART_FRAME = {"type": "disconnect", "reason": "server_restart", "reconnect": True}
 # ActionCable's disconnect reasons for the ``Disconnect`` a subscription ended with. The
 # consumer only logs the reason; ``reconnect: true`` keeps its monitor running, so it opens a
 # new socket and re-subscribes every channel.
@@ -146,7 +147,14 @@ class Connection:
         message = await receive()
         if message.get("type") != "websocket.connect":
             return
-        session = await Session.open(self.scope.get("query_string", b""))
+        try:
+            session = await Session.open(self.scope.get("query_string", b""))
+        except Exception:  # the database is unreachable: not the client's fault, it may retry
+            logger.exception("could not authenticate an ActionCable socket")
+            await self.base_send({"type": "websocket.accept", "subprotocol": PROTOCOL})
+            await self._send(SERVER_RESTART_FRAME)
+            await self._close(TRY_AGAIN_LATER, "Authentication is temporarily unavailable; reconnect shortly.")
+            return
         await self.base_send({"type": "websocket.accept", "subprotocol": PROTOCOL})
         if session is None:
             await self.refuse()
@@ -325,8 +333,11 @@ class Connection:
             operation = self._execute(identifier, query, variables, operation_name)
         else:  # a subscription, or a document the schema will refuse with its own errors
             operation = self._stream(identifier, query, variables, operation_name)
+        tasks = self.channels.get(identifier)
+        if tasks is None:  # unsubscribed while the budget was checked
+            operation.close()
+            return
         task = asyncio.create_task(self._guarded(identifier, operation))
-        tasks = self.channels[identifier]
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
