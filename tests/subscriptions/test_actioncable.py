@@ -247,6 +247,16 @@ async def test_extra_identifier_keys_from_connection_params_are_accepted(world, 
     await socket.disconnect()
 
 
+async def test_the_raw_walk_through_without_an_action_executes_too(world, keys):
+    # Step 5 of the published walk-through sends just the stringified operation.
+    socket = await _welcomed(keys["owner"])
+    await _subscribe(socket)
+    await socket.send_json_to({"command": "message", "identifier": IDENTIFIER, "data": json.dumps(
+        {"query": "query me { currentUser { id } }", "variables": {}, "operationName": "me"})})
+    assert (await _frame(socket))["message"]["result"]["data"] == {"currentUser": {"id": str(world.owner.pk)}}
+    await socket.disconnect()
+
+
 BAD_FRAMES = [
     {"type": "websocket.receive", "text": "not json"},
     {"type": "websocket.receive", "text": "[1, 2]"},

@@ -313,7 +313,9 @@ class Connection:
             request = json.loads(data)
         except ValueError:
             raise BadFrame("data is not JSON") from None
-        if not isinstance(request, dict) or request.get("action") != ACTION:
+        # The published raw walk-through sends the stringified operation without naming the action:
+        # an absent action means the only one there is.
+        if not isinstance(request, dict) or request.get("action", ACTION) != ACTION:
             raise BadFrame("not an execute action")
         query, operation_name = request.get("query"), request.get("operationName")
         variables = _variables(request.get("variables"))
