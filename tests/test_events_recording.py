@@ -3,6 +3,8 @@ rolled-back one."""
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 from django.db import transaction
 
@@ -39,8 +41,9 @@ def test_patient_created_once(gql, world, keys):
                                                    "email": "eve@example.com", "dont_send_welcome": True}},
                          key=keys["provider"]))
     pk = result["createClient"]["user"]["id"]
-    assert recorded() == [("patient.created", pk, None)]
-    event = Event.objects.get()
+    # The patient's primary provider is set, so chat adds their automatic conversation's two members.
+    assert recorded() == [("patient.created", pk, None), *[("conversation_membership.created", ANY, None)] * 2]
+    event = Event.objects.get(event_type="patient.created")
     assert (event.organization_id, event.actor_id, event.resource_id_type) == (world.org.pk, world.provider.pk,
                                                                                 "User")
     assert event.payload() == {"resource_id": pk, "resource_id_type": "User", "event_type": "patient.created"}
@@ -107,7 +110,7 @@ def test_sign_up_records_patient_created(gql, world):
     result = data_of(gql("mutation($input: signUpInput) { signUp(input: $input) { user { id } } }", {"input": {
         "first_name": "Sol", "last_name": "Vega", "email": "sol@example.com", "password": "ember-walrus-harbor-62",
         "role": "patient", "dietitian_id": str(world.provider.pk)}}))
-    assert recorded() == [("patient.created", result["signUp"]["user"]["id"], None)]
+    assert recorded("patient.created") == [("patient.created", result["signUp"]["user"]["id"], None)]
 
 
 @pytest.mark.django_db

@@ -39,6 +39,7 @@ from graphql import (
 
 from apps.accounts.models import ApiKey, AppliedTag, Location, OrganizationMembership, Tag, User, UserGroup
 from apps.accounts.viewer import Viewer
+from apps.chat.models import ChatSetting, Conversation, ConversationMembership, Note
 from apps.core.crypto import encrypt, token_hash
 from apps.scheduling.models import (
     Appointment,
@@ -66,6 +67,7 @@ HIDDEN_LOCATION_PK = 9_000_101
 HIDDEN_CREDIT_PK = 9_000_201
 HIDDEN_KEY_PK = 9_000_301
 HIDDEN_APPLIED_TAG_PK = 9_000_401
+HIDDEN_CONVERSATION_PK = 9_000_501
 HIDDEN_APPOINTMENT_PKS = {"own_calendar": 9_100_001, "as_additional": 9_100_002, "group": 9_100_003,
                           "org": 9_100_004, "deleted": 9_100_005, "recurring": 9_100_006}
 MISSING_PK = 8_999_999
@@ -166,14 +168,29 @@ def scene(world, other_world) -> Scene:
                                resource_id=str(resource), resource_id_type=kind_name, url=hook.url,
                                response_status=200, succeeded=True, created_at=START)
 
+    # Chat: a conversation the hidden patient is in (the restricted provider is a member too, and
+    # the hidden patient wrote in it), and one without them.
+    hidden_chat = Conversation.objects.create(pk=HIDDEN_CONVERSATION_PK, organization=org, owner=owner,
+                                              name="Zyxhidden chat", patient=hidden)
+    for person in (owner, restricted, hidden):
+        ConversationMembership.objects.create(conversation=hidden_chat, user=person, viewed=person != hidden)
+    hidden_note = Note.objects.create(conversation=hidden_chat, user=hidden, content="hidden clinical message",
+                                      delivered_at=START)
+    Conversation.objects.filter(pk=hidden_chat.pk).update(last_note=hidden_note)
+    seen_chat = Conversation.objects.create(organization=org, owner=owner, name="Seen chat", patient=visible)
+    for person in (owner, restricted, visible):
+        ConversationMembership.objects.create(conversation=seen_chat, user=person)
+    ChatSetting.objects.create(user=restricted, content="Away")
+
     keys = {"restricted": factories.api_key(restricted), "patient": factories.api_key(visible),
             "other_owner": factories.api_key(other_world.owner)}
     seeds = {"owner": owner.pk, "restricted": restricted.pk, "staff": world.staff.pk, "visible patient": visible.pk,
              "own tag": own_tag.pk, "owner tag": owner_tag.pk, "group": group.pk, "type": kind.pk,
              "visible appointment": seen.pk, "visible location": visible_location.pk,
-             "recurring series": series.pk}
+             "recurring series": series.pk, "visible conversation": seen_chat.pk}
     hidden_ids = {"hidden location": HIDDEN_LOCATION_PK, "hidden credit": HIDDEN_CREDIT_PK,
                   "hidden api key": HIDDEN_KEY_PK, "hidden applied tag": HIDDEN_APPLIED_TAG_PK,
+                  "hidden conversation": HIDDEN_CONVERSATION_PK,
                   **{f"appointment {k}": v for k, v in HIDDEN_APPOINTMENT_PKS.items()}}
     users = {"restricted": restricted, "patient": visible, "other_owner": other_world.owner}
     return Scene(owner, restricted, visible, hidden, keys, users, seeds, hidden_ids, HIDDEN_APPOINTMENT_PKS["group"],
@@ -473,7 +490,8 @@ def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
         if viewer == "restricted" and not forbidden:
             messages = (missing.get("data") or {}).get(name, {}) or {}
             codes = {(m["field"], m["code"]) for m in messages.get("messages") or []}
-            if (_field_name(path), "NOT_FOUND") not in codes and (path[-1], "NOT_FOUND") not in codes:
+            named = {_field_name(path), ".".join(path), path[-1]}  # nested objects are not always lists
+            if not any((name_, "NOT_FOUND") in codes for name_ in named):
                 failures.append(f"{name}.{'.'.join(path)}: a missing id answers {missing}")
         for label, pk in hidden_values.items():
             if viewer == "patient" and pk == scene.shared_group_pk:

@@ -16,6 +16,7 @@ from graphql import get_named_type
 
 from apps.accounts.models import User, UserGroup
 from apps.announcements.models import Announcement
+from apps.chat.models import ChatSetting, Conversation, ConversationMembership
 from apps.core.crypto import encrypt
 from apps.events.models import Event
 from apps.scheduling.models import Appointment, AppointmentType
@@ -74,12 +75,25 @@ def readable(world) -> dict[str, str]:
         "appointmentSetting": helpers.settings_for(world.provider).pk,
         "availability": helpers.weekly(world.provider, 1).pk,
         "appointment": appointment.pk,
+        **_chat_records(world),
     }.items()}
+
+
+def _chat_records(world) -> dict[str, int]:
+    """conversationMembership(id:) takes a conversation id and answers the caller's membership of
+    it: the two share a pk here so the answer's id is the argument, as for every other lookup."""
+    conversation = Conversation.objects.create(pk=4242, organization=world.org, owner=world.owner)
+    ConversationMembership.objects.create(pk=4242, conversation=conversation, user=world.owner)
+    setting = ChatSetting.objects.create(user=world.owner)
+    return {"conversation": conversation.pk, "conversationMembership": conversation.pk,
+            "conversationMembershipInvitees": conversation.pk, "chatSetting": setting.pk}
 
 
 # Where an empty ``id`` means "not sent" (as Rails' ``present?`` reads it in the reference API):
 # the caller's own organization, the caller's own appointment setting.
-EMPTY_MEANS_ABSENT = {"organization", "appointmentSetting"}
+EMPTY_MEANS_ABSENT = {"organization", "appointmentSetting", "chatSetting"}
+# Lookups answering a list (the members of one conversation): the record comes back as its only item.
+LIST_LOOKUPS = {"conversationMembershipInvitees"}
 
 
 def _not_found(result: dict, field: str) -> bool:
@@ -92,7 +106,9 @@ def test_a_query_id_that_is_not_ascii_digits_is_not_found(gql, world, keys, read
     assert field in readable, f"add a readable {field} record to this test's fixture"
     query = f"query($id: ID) {{ {field}(id: $id) {{ id }} }}"
     # The record is there and readable with its real id, so a lenient parser would find it.
-    assert data_of(gql(query, {"id": readable[field]}, key=keys["owner"])) == {field: {"id": readable[field]}}
+    found = {"id": readable[field]}
+    assert data_of(gql(query, {"id": readable[field]}, key=keys["owner"])) == {
+        field: [found] if field in LIST_LOOKUPS else found}
     answers = {raw: gql(query, {"id": raw}, key=keys["owner"])
                for raw in [spell(readable[field]) for spell in SPELLINGS.values()]}
     assert {raw: result for raw, result in answers.items() if not _not_found(result, field)} == {}

@@ -129,6 +129,8 @@ class OrganizationMembership(models.Model):
     can_edit_forms = models.BooleanField(default=True)
     can_see_all_clients = models.BooleanField(default=True)
     has_api_access = models.BooleanField(default=True)
+    # Chat: a two-person conversation is created when this member joins a patient's care team.
+    auto_create_convo_for_care_team = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

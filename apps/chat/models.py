@@ -27,6 +27,8 @@ class Conversation(models.Model):
     provider = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
     user_groups = models.ManyToManyField("accounts.UserGroup", blank=True, related_name="conversations")
+    # Free-form client data (createConversation / updateConversation ``metadata``), stored as sent.
+    metadata = models.JSONField(null=True, blank=True)
     closed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import models, transaction
 
-from apps.events.catalog import EVENT_TYPES, resource_type_for
+from apps.events.catalog import EVENT_TYPES, INTERNAL_EVENT_TYPES, resource_type_for
 from apps.events.models import Event
 
 
@@ -46,7 +46,7 @@ def emit(
     Precondition: called inside ``transaction.atomic()`` (services are), so the
     event row commits or rolls back with the change it describes.
     """
-    if event_type not in EVENT_TYPES:
+    if event_type not in EVENT_TYPES and event_type not in INTERNAL_EVENT_TYPES:
         raise UnknownEventType(f"'{event_type}' is not a documented webhook event type.")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it records.")

@@ -14,6 +14,7 @@ RESOURCE_TYPES: dict[str, str] = {
     "care_plan": "CarePlan",
     "cms1500": "Cms1500",
     "comment": "Comment",
+    "conversation": "Conversation",
     "conversation_membership": "ConversationMembership",
     "document": "Document",
     "dosespot_notification": "DosespotNotification",
@@ -92,6 +93,17 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "task.created",
         "task.deleted",
         "task.updated",
+    }
+)
+
+
+# Events no published webhook names: they only feed subscriptions (chat's live lists and
+# conversation screens). Webhook endpoints cannot subscribe to them (webhooks validate
+# against EVENT_TYPES), so no delivery is ever written for them.
+INTERNAL_EVENT_TYPES: frozenset[str] = frozenset(
+    {
+        "conversation.updated",
+        "conversation_membership.updated",
     }
 )
 

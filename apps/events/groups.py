@@ -22,3 +22,8 @@ def user_group(user_id: object) -> str:
 
 def organization_group(organization_id: object) -> str:
     return f"org.{organization_id}"
+
+
+def conversation_group(conversation_id: object) -> str:
+    """Events of one chat conversation (its notes, its changes)."""
+    return f"conversation.{conversation_id}"

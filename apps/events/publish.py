@@ -65,18 +65,20 @@ def message_for(event: Event) -> dict[str, object]:
     }
 
 
-async def publish_async(event: Event) -> None:
+async def publish_async(event: Event, groups: list[str] | None = None) -> None:
+    """``groups``: computed beforehand by the caller when a mapper reads the database (mappers
+    may, e.g. chat's membership -> user; the ORM is not usable on the event loop)."""
     layer = get_channel_layer()
     if layer is None:
         return
     message = message_for(event)
-    for group in groups_for(event):
+    for group in groups if groups is not None else groups_for(event):
         # The group travels in the message: a process-wide listener (schema.realtime.hub) routes on it.
         await layer.group_send(group, {**message, GROUP_KEY: group})
 
 
-async def _publish_bounded(event: Event) -> None:
-    await asyncio.wait_for(publish_async(event), timeout=settings.CHANNEL_LAYER_TIMEOUT_SECONDS)
+async def _publish_bounded(event: Event, groups: list[str]) -> None:
+    await asyncio.wait_for(publish_async(event, groups), timeout=settings.CHANNEL_LAYER_TIMEOUT_SECONDS)
 
 
 def publish(event: Event) -> None:
@@ -88,7 +90,7 @@ def publish(event: Event) -> None:
         unpublished.record()
         return
     try:
-        async_to_sync(_publish_bounded)(event)
+        async_to_sync(_publish_bounded)(event, groups_for(event))
     except Exception as error:
         _skip_until = time.monotonic() + RETRY_AFTER_FAILURE_SECONDS
         unpublished.record(error)

@@ -5,6 +5,6 @@ publisher (``apps.events.publish``, which may not import ``schema/``) sends to t
 the subscriptions here listen on them, so the two cannot drift apart.
 """
 
-from apps.events.groups import GROUP_KEY, organization_group, user_group
+from apps.events.groups import GROUP_KEY, conversation_group, organization_group, user_group
 
-__all__ = ["GROUP_KEY", "organization_group", "user_group"]
+__all__ = ["GROUP_KEY", "conversation_group", "organization_group", "user_group"]

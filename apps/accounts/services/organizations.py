@@ -140,7 +140,7 @@ def membership_update(viewer: Viewer, changes: MemberChanges) -> OrganizationMem
             value = clean_text(errors, name, value)
             if value is not None:
                 membership_values[name] = value
-    for flag in (*OrganizationMembership.PERMISSION_FLAGS, "active"):
+    for flag in (*OrganizationMembership.PERMISSION_FLAGS, "active", "auto_create_convo_for_care_team"):
         value = sent(getattr(changes, flag))
         if value is not None:
             membership_values[flag] = bool(value)
@@ -152,6 +152,7 @@ def membership_update(viewer: Viewer, changes: MemberChanges) -> OrganizationMem
             user.password = make_password(password)
         user.save()
     if apply_changes(membership, membership_values, ("org_role", "title", "qualifications", "active",
+                                                      "auto_create_convo_for_care_team",
                                                       *OrganizationMembership.PERMISSION_FLAGS)):
         membership.save()
     if "active" in membership_values and user.active != membership.active:
