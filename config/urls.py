@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/health", health),
     path("", include("apps.accounts.urls")),
     path("", include("apps.scheduling.urls")),
+    path("", include("apps.chat.urls")),
 ]

@@ -22,3 +22,8 @@ def user_group(user_id: object) -> str:
 
 def organization_group(organization_id: object) -> str:
     return f"org.{organization_id}"
+
+
+def conversation_group(conversation_id: object) -> str:
+    """Every event about a conversation's notes (and the conversation itself) goes here."""
+    return f"conversation.{conversation_id}"

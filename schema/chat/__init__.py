@@ -1,0 +1,14 @@
+"""Chat: conversations and memberships (schema.chat.queries/mutations/subscriptions) and notes
+(schema.chat.note_*), merged into one Query, Mutation and Subscription for the schema."""
+
+from strawberry.tools import merge_types
+
+from schema.chat.note_mutations import Mutation as NoteMutation
+from schema.chat.note_queries import Query as NoteQuery
+from schema.chat.note_subscriptions import Subscription as NoteSubscription
+
+Query = merge_types("ChatQuery", (NoteQuery,))
+Mutation = merge_types("ChatMutation", (NoteMutation,))
+Subscription = merge_types("ChatSubscription", (NoteSubscription,))
+
+__all__ = ["Mutation", "Query", "Subscription"]

@@ -1,0 +1,210 @@
+"""GraphQL types of notes (chat messages) and message blasts (``NoteScheduler``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+import strawberry_django
+from django.db.models import Prefetch
+from strawberry_django.optimizer import optimize
+
+from apps.accounts.models import User
+from apps.chat import models
+from apps.chat.selectors.notes import note_people, note_viewed
+from apps.chat.services.attachments import signed_path
+from apps.chat.services.blasts import invitees as blast_invitees
+from apps.core.timefmt import format_datetime
+from schema.accounts.types import UserGroupType, UserType, register_user_fields
+
+
+def _people_attr(relation: str) -> str:
+    return f"_note_people_{relation}"
+
+
+def _people_prefetch(relation: str) -> Callable[[strawberry.Info], Prefetch]:
+    def build(info: strawberry.Info) -> Prefetch:
+        queryset = optimize(note_people(info.context.viewer).order_by("id"), info)
+        return Prefetch(relation, queryset=queryset, to_attr=_people_attr(relation))
+
+    return build
+
+
+def _person(root: Any, relation: str, info: strawberry.Info) -> User | None:
+    """The user behind ``relation``, read through ``note_people`` (prefetched in lists)."""
+    attr = _people_attr(relation)
+    if hasattr(root, attr):
+        return getattr(root, attr)
+    pk = getattr(root, f"{relation}_id")
+    return note_people(info.context.viewer).filter(pk=pk).first() if pk else None
+
+
+def _absolute(info: strawberry.Info, path: str) -> str:
+    request = info.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _id(value: int | None) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value else None
+
+
+@strawberry.type(name="Task", description="Tasks are not part of this product yet: no Task is ever returned "
+                                          "(see docs/compatibility.md).")
+class TaskType:
+    id: strawberry.ID
+
+
+@strawberry_django.type(models.Note, name="Note")
+class NoteType:
+    id: strawberry.ID
+    content: str | None
+    is_autoresponse: bool
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root: models.Note) -> str | None:
+        return getattr(root, "cursor", None)
+
+    @strawberry_django.field(only=["user_id"])
+    def user_id(self, root: models.Note) -> strawberry.ID | None:
+        return _id(root.user_id)
+
+    @strawberry_django.field(only=["conversation_id"])
+    def conversation_id(self, root: models.Note) -> strawberry.ID | None:
+        return _id(root.conversation_id)
+
+    @strawberry_django.field(only=["conversation_id", "delivered_at"],
+                             description="The conversation of a note still waiting for its scheduled time.")
+    def scheduled_conversation_id(self, root: models.Note) -> strawberry.ID | None:
+        return _id(root.conversation_id) if root.delivered_at is None else None
+
+    @strawberry_django.field(only=["created_at"])
+    def created_at(self, root: models.Note) -> str:
+        return format_datetime(root.created_at)
+
+    @strawberry_django.field(only=["updated_at"])
+    def updated_at(self, root: models.Note) -> str:
+        return format_datetime(root.updated_at)
+
+    @strawberry_django.field(only=["scheduled_at"])
+    def scheduled_at(self, root: models.Note) -> str | None:
+        return format_datetime(root.scheduled_at)
+
+    @strawberry_django.field(only=["deleted_at", "deleted_by_id", "user_id"])
+    def deleted_by_user(self, root: models.Note) -> bool:
+        return root.deleted_at is not None and root.deleted_by_id == root.user_id
+
+    @strawberry_django.field(
+        only=["id", "attachment"],
+        description="A signed link to the attachment (image or PDF), valid for CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS.")
+    def attached_image_url(self, root: models.Note, info: strawberry.Info) -> str | None:
+        return _absolute(info, signed_path(root.pk)) if root.attachment else None
+
+    @strawberry_django.field(only=["attachment", "attachment_name"])
+    def image_name(self, root: models.Note) -> str | None:
+        return (root.attachment_name or None) if root.attachment else None
+
+    @strawberry_django.field(description="Audio attachments are not supported: always null.")
+    def attached_audio_url(self) -> str | None:
+        return None
+
+    @strawberry_django.field(description="Notes carry files themselves, not Document records: always null.")
+    def document_id(self) -> strawberry.ID | None:
+        return None
+
+    @strawberry_django.field(description="Notes carry files themselves, not Document records: always null.")
+    def document_name(self) -> str | None:
+        return None
+
+    @strawberry_django.field(description="Deprecated in the published API; always null here.")
+    def recipient_id(self) -> strawberry.ID | None:
+        return None
+
+    @strawberry_django.field(description="Tasks are not part of this product yet: always null.")
+    def task(self) -> TaskType | None:
+        return None
+
+    @strawberry_django.field(only=["user_id"], prefetch_related=[_people_prefetch("user")])
+    def creator(self, root: models.Note, info: strawberry.Info) -> UserType | None:
+        return _person(root, "user", info)
+
+    @strawberry_django.field(only=["user_id"], prefetch_related=[_people_prefetch("user")])
+    def creator_display_name(self, root: models.Note, info: strawberry.Info) -> str | None:
+        user = _person(root, "user", info)
+        return user.full_name if user else None
+
+    @strawberry_django.field(only=["on_behalf_user_id"], prefetch_related=[_people_prefetch("on_behalf_user")])
+    def on_behalf_user(self, root: models.Note, info: strawberry.Info) -> UserType | None:
+        return _person(root, "on_behalf_user", info)
+
+    @strawberry_django.field(
+        only=["user_id", "conversation_id", "delivered_at"],
+        description="Whether viewer_id (default: the caller) has seen the note: its sender has; a member has "
+                    "once they viewed the conversation after the note was delivered.")
+    def viewed(self, root: models.Note, info: strawberry.Info, viewer_id: strawberry.ID | None = None) -> bool | None:
+        return note_viewed(root, int(viewer_id) if viewer_id and str(viewer_id).isdigit() and
+                           str(viewer_id).isascii() else info.context.viewer.user_id)
+
+
+@strawberry_django.type(models.MessageBlast, name="NoteScheduler")
+class NoteSchedulerType:
+    id: strawberry.ID
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root: models.MessageBlast) -> str | None:
+        return getattr(root, "cursor", None)
+
+    @strawberry_django.field(only=["content"])
+    def note_content(self, root: models.MessageBlast) -> str | None:
+        return root.content
+
+    @strawberry_django.field(only=["updated_at"])
+    def updated_at(self, root: models.MessageBlast) -> str:
+        return format_datetime(root.updated_at)
+
+    @strawberry_django.field(only=["recipients_count"])
+    def invitees_count(self, root: models.MessageBlast) -> int | None:
+        return root.recipients_count
+
+    @strawberry_django.field(only=["sender_id"], prefetch_related=[_people_prefetch("sender")])
+    def user(self, root: models.MessageBlast, info: strawberry.Info) -> UserType | None:
+        return _person(root, "sender", info)
+
+    @strawberry_django.field(prefetch_related=["recipients"])
+    def participant_ids(self, root: models.MessageBlast) -> list[strawberry.ID | None] | None:
+        return [strawberry.ID(str(u.pk)) for u in sorted(root.recipients.all(), key=lambda u: u.pk)]
+
+    @strawberry_django.field(prefetch_related=["recipients"])
+    def selected_users(self, root: models.MessageBlast) -> list[UserType] | None:
+        return sorted(root.recipients.all(), key=lambda u: u.pk)
+
+    @strawberry_django.field(prefetch_related=["user_groups"])
+    def selected_user_groups(self, root: models.MessageBlast) -> list[UserGroupType] | None:
+        return sorted(root.user_groups.all(), key=lambda g: g.pk)
+
+    @strawberry_django.field(description="The patients the blast reaches: chosen patients and group members.")
+    def invitees(self, root: models.MessageBlast) -> list[UserType]:
+        return list(blast_invitees(root).order_by("id"))
+
+    @strawberry_django.field
+    def first_four_invitees(self, root: models.MessageBlast) -> list[UserType]:
+        return list(blast_invitees(root).order_by("id")[:4])
+
+    @strawberry_django.field(description="The first note the blast delivered (null until it is sent).")
+    def note(self, root: models.MessageBlast) -> NoteType | None:
+        return root.notes.filter(deleted_at__isnull=True).order_by("id").first() if root.sent_at else None
+
+    @strawberry_django.field(description="Tasks are not part of this product yet: always null.")
+    def last_task(self) -> TaskType | None:
+        return None
+
+
+class _NoteUserFields:
+    @strawberry_django.field(only=["first_name", "last_name"],
+                             description="The first name and the last name's initial, as chat shows senders.")
+    def first_name_last_initial(self, root: User) -> str:
+        initial = f" {root.last_name[:1]}." if root.last_name else ""
+        return f"{root.first_name}{initial}".strip()
+
+
+register_user_fields(_NoteUserFields)
