@@ -204,10 +204,6 @@ STORAGES = {
 # request), so the JSON body limit leaves room for the largest allowed attachment.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get(
     "DATA_UPLOAD_MAX_MEMORY_SIZE", str(CHAT_ATTACHMENT_MAX_BYTES * 4 // 3 + 256 * 1024)))
-# Multipart (Upload scalar) bodies: the file parts are streamed to disk by Django, the whole
-# body is bounded here.
-GRAPHQL_MULTIPART_MAX_BYTES = int(os.environ.get("GRAPHQL_MULTIPART_MAX_BYTES",
-                                                 str(CHAT_ATTACHMENT_MAX_BYTES + 1024 * 1024)))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

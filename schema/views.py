@@ -47,6 +47,10 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def _is_multipart(request: HttpRequest) -> bool:
+    return (request.content_type or "").lower() == "multipart/form-data"
+
+
 def _too_large(request: HttpRequest) -> bool:
     """Whether the body exceeds ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django would answer its HTML 400)."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -97,7 +101,9 @@ class GraphQLView(StrawberryGraphQLView):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             return error_response(413, f"The request body is larger than {limit} bytes.", ErrorCode.PAYLOAD_TOO_LARGE,
                                   media_type)
-        if request.method == "POST" and not _is_utf8(request.body):
+        # File parts of a multipart upload (the Upload scalar) are binary; its JSON parts are
+        # parsed by the multipart handler.
+        if request.method == "POST" and not _is_multipart(request) and not _is_utf8(request.body):
             # The HTTP adapter decodes the body before parsing it; undecodable bytes would be a 500.
             return error_response(400, "The request body is not valid UTF-8.", ErrorCode.BAD_REQUEST, media_type)
         try:

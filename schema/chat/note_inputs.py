@@ -9,6 +9,7 @@ from strawberry import UNSET
 from strawberry.file_uploads import Upload
 
 from apps.chat.services.blasts import BlastCreate
+from apps.core.inputs import UNSET as NOT_SENT
 from apps.chat.services.notes import AttachmentInput, NoteCreate, NoteUpdate
 from schema.payloads import provided
 
@@ -99,8 +100,8 @@ def note_create(data: CreateNoteInput) -> NoteCreate:
 def note_update(data: UpdateNoteInput | None) -> NoteUpdate:
     values = provided(data)
     return NoteUpdate(
-        id=values.get("id"), content=values.get("content", UNSET), scheduled_at=values.get("scheduled_at", UNSET),
-        conversation_id=values.get("conversation_id", UNSET), user_id=values.get("user_id", UNSET),
+        id=values.get("id"), content=values.get("content", NOT_SENT), scheduled_at=values.get("scheduled_at", NOT_SENT),
+        conversation_id=values.get("conversation_id", NOT_SENT), user_id=values.get("user_id", NOT_SENT),
         attachment=_attachment(values),
     )
 

@@ -15,6 +15,7 @@ from apps.chat import models
 from apps.chat.selectors.notes import note_people, note_viewed
 from apps.chat.services.attachments import signed_path
 from apps.chat.services.blasts import invitees as blast_invitees
+from apps.core.lookup import parse_id
 from apps.core.timefmt import format_datetime
 from schema.accounts.types import UserGroupType, UserType, register_user_fields
 
@@ -47,6 +48,12 @@ def _absolute(info: strawberry.Info, path: str) -> str:
 
 def _id(value: int | None) -> strawberry.ID | None:
     return strawberry.ID(str(value)) if value else None
+
+
+def _viewer_membership(info: strawberry.Info) -> Prefetch:
+    """The caller's own membership of each note's conversation, for ``viewed`` without a query per note."""
+    queryset = models.ConversationMembership.objects.filter(user_id=info.context.viewer.user_id).order_by("id")
+    return Prefetch("conversation__memberships", queryset=queryset, to_attr="_viewer_memberships")
 
 
 @strawberry.type(name="Task", description="Tasks are not part of this product yet: no Task is ever returned "
@@ -138,12 +145,19 @@ class NoteType:
         return _person(root, "on_behalf_user", info)
 
     @strawberry_django.field(
-        only=["user_id", "conversation_id", "delivered_at"],
+        only=["user_id", "conversation_id", "delivered_at"], prefetch_related=[_viewer_membership],
         description="Whether viewer_id (default: the caller) has seen the note: its sender has; a member has "
                     "once they viewed the conversation after the note was delivered.")
     def viewed(self, root: models.Note, info: strawberry.Info, viewer_id: strawberry.ID | None = None) -> bool | None:
-        return note_viewed(root, int(viewer_id) if viewer_id and str(viewer_id).isdigit() and
-                           str(viewer_id).isascii() else info.context.viewer.user_id)
+        me = info.context.viewer.user_id
+        asked = parse_id(viewer_id) if viewer_id not in (None, "") else me
+        prefetched = getattr(root.conversation, "_viewer_memberships", None) if asked == me else None
+        if prefetched is None:
+            return note_viewed(root, asked)
+        if root.delivered_at is None:
+            return False
+        return root.user_id == me or any(m.last_viewed_at and m.last_viewed_at >= root.delivered_at
+                                         for m in prefetched)
 
 
 @strawberry_django.type(models.MessageBlast, name="NoteScheduler")
