@@ -9,8 +9,8 @@ from strawberry import UNSET
 from strawberry.file_uploads import Upload
 
 from apps.chat.services.blasts import BlastCreate
-from apps.core.inputs import UNSET as NOT_SENT
 from apps.chat.services.notes import AttachmentInput, NoteCreate, NoteUpdate
+from apps.core.inputs import UNSET as NOT_SENT
 from schema.payloads import provided
 
 

@@ -26,6 +26,8 @@ CREATE = """mutation($input: createNoteInput!) { createNote(input: $input) {
   note { id content user_id conversation_id image_name attached_image_url scheduled_at scheduled_conversation_id
          creator { id } }
   messages { field message } } }"""
+BLAST = """mutation($i: createMessageBlastInput) { createMessageBlast(input: $i) {
+  message messages { field message } } }"""
 NOTES = """query($c: ID, $n: Int, $s: Boolean) { notes(conversation_id: $c, page_size: $n, scheduled_notes: $s) {
   id content user_id creator { id full_name } on_behalf_user { id } viewed deleted_by_user } }"""
 
@@ -187,7 +189,8 @@ def test_multipart_upload_over_http(keys, chat, settings):
 
 def test_update_is_for_the_sender_and_re_sanitizes(gql, keys, world, chat):
     note_id = _create(gql, keys["provider"], conversation_id=str(chat.pk), content="first")["note"]["id"]
-    update = "mutation($i: updateNoteInput) { updateNote(input: $i) { note { id content } messages { field message } } }"
+    update = ("mutation($i: updateNoteInput) { updateNote(input: $i) { note { id content } "
+              "messages { field message } } }")
     other = data_of(gql(update, {"i": {"id": note_id, "content": "hijack"}}, key=keys["patient"]))["updateNote"]
     assert other == {"note": None, "messages": [{"field": "id", "message": "Only the sender of a note can edit it."}]}
     mine = data_of(gql(update, {"i": {"id": note_id, "content": "<p onclick=x()>second</p>"}},
@@ -198,7 +201,8 @@ def test_update_is_for_the_sender_and_re_sanitizes(gql, keys, world, chat):
 def test_delete_is_soft_by_sender_or_conversation_owner_and_emits(gql, keys, world, chat):
     patient_note = _create(gql, keys["patient"], conversation_id=str(chat.pk), content="mine")["note"]["id"]
     provider_note = _create(gql, keys["provider"], conversation_id=str(chat.pk), content="theirs")["note"]["id"]
-    delete = "mutation($i: deleteNoteInput) { deleteNote(input: $i) { note { id deleted_by_user } messages { field message } } }"
+    delete = ("mutation($i: deleteNoteInput) { deleteNote(input: $i) { note { id deleted_by_user } "
+              "messages { field message } } }")
     refused = data_of(gql(delete, {"i": {"id": provider_note}}, key=keys["patient"]))["deleteNote"]
     assert refused["messages"] == [{"field": "id",
                                     "message": "Only the sender or the conversation's owner can delete a note."}]
@@ -257,7 +261,7 @@ def test_message_blast_is_sent_by_a_job_into_two_person_conversations(gql, keys,
                                            patient=world.patients[0], provider=world.provider)
     for user in (world.provider, world.patients[0]):
         ConversationMembership.objects.create(conversation=existing, user=user)
-    blast = """mutation($i: createMessageBlastInput) { createMessageBlast(input: $i) { message messages { field message } } }"""
+    blast = BLAST
     result = data_of(gql(blast, {"i": {"note": {"content": "<p>Clinic closed Monday</p>"},
                                        "simple_added_users": f"user-{world.patients[0].pk},group-{group.pk}",
                                        "patient_id": str(world.patients[1].pk)}}, key=keys["provider"]))
@@ -277,7 +281,7 @@ def test_message_blast_is_sent_by_a_job_into_two_person_conversations(gql, keys,
 
 
 def test_scheduled_message_blasts_and_note_scheduler(gql, keys, world):
-    create = """mutation($i: createMessageBlastInput) { createMessageBlast(input: $i) { message messages { field message } } }"""
+    create = BLAST
     data_of(gql(create, {"i": {"note": {"content": "Later"}, "patient_id": str(world.patients[0].pk),
                                "scheduled_at": "2099-01-01 09:00:00"}}, key=keys["provider"]))
     listed = data_of(gql("""{ scheduledMessageBlasts { id note_content invitees_count participant_ids
