@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from strawberry_django.optimizer import optimize
 
 from apps.accounts.models import User
+from apps.accounts.selectors import visible_patients
 from apps.chat import models
 from apps.chat.selectors.notes import note_people, note_viewed
 from apps.chat.services.attachments import signed_path
@@ -18,6 +19,11 @@ from apps.chat.services.blasts import invitees as blast_invitees
 from apps.core.lookup import parse_id
 from apps.core.timefmt import format_datetime
 from schema.accounts.types import UserGroupType, UserType, register_user_fields
+
+
+def first_name_last_initial(user: User) -> str:
+    initial = f" {user.last_name[:1]}." if user.last_name else ""
+    return f"{user.first_name}{initial}".strip()
 
 
 def _people_attr(relation: str) -> str:
@@ -135,10 +141,10 @@ class NoteType:
     def creator(self, root: models.Note, info: strawberry.Info) -> UserType | None:
         return _person(root, "user", info)
 
-    @strawberry_django.field(only=["user_id"], prefetch_related=[_people_prefetch("user")])
-    def creator_display_name(self, root: models.Note, info: strawberry.Info) -> str | None:
-        user = _person(root, "user", info)
-        return user.full_name if user else None
+    @strawberry_django.field(only=["user__first_name", "user__last_name"], select_related=["user"],
+                             description="The sender as the conversation shows them: first name and last initial.")
+    def creator_display_name(self, root: models.Note) -> str | None:
+        return first_name_last_initial(root.user)
 
     @strawberry_django.field(only=["on_behalf_user_id"], prefetch_related=[_people_prefetch("on_behalf_user")])
     def on_behalf_user(self, root: models.Note, info: strawberry.Info) -> UserType | None:
@@ -158,6 +164,29 @@ class NoteType:
             return False
         return root.user_id == me or any(m.last_viewed_at and m.last_viewed_at >= root.delivered_at
                                          for m in prefetched)
+
+
+def _recipients_prefetch(info: strawberry.Info) -> Prefetch:
+    # Patients the caller may still see: one who left the caller's care is not named.
+    queryset = optimize(visible_patients(info.context.viewer).order_by("id"), info)
+    return Prefetch("recipients", queryset=queryset, to_attr="_visible_recipients")
+
+
+def _recipient_ids_prefetch(info: strawberry.Info) -> Prefetch:
+    queryset = visible_patients(info.context.viewer).only("id").order_by("id")
+    return Prefetch("recipients", queryset=queryset, to_attr="_visible_recipient_ids")
+
+
+def _invitees(root: models.MessageBlast, info: strawberry.Info):
+    visible = visible_patients(info.context.viewer).values("pk")
+    return blast_invitees(root).filter(pk__in=visible).order_by("id")
+
+
+def _recipients(root: models.MessageBlast, info: strawberry.Info) -> list[User]:
+    if hasattr(root, "_visible_recipients"):
+        return list(root._visible_recipients)
+    chosen = root.recipients.values("pk")
+    return list(visible_patients(info.context.viewer).filter(pk__in=chosen).order_by("id"))
 
 
 @strawberry_django.type(models.MessageBlast, name="NoteScheduler")
@@ -184,25 +213,28 @@ class NoteSchedulerType:
     def user(self, root: models.MessageBlast, info: strawberry.Info) -> UserType | None:
         return _person(root, "sender", info)
 
-    @strawberry_django.field(prefetch_related=["recipients"])
-    def participant_ids(self, root: models.MessageBlast) -> list[strawberry.ID | None] | None:
-        return [strawberry.ID(str(u.pk)) for u in sorted(root.recipients.all(), key=lambda u: u.pk)]
+    @strawberry_django.field(prefetch_related=[_recipient_ids_prefetch])
+    def participant_ids(self, root: models.MessageBlast, info: strawberry.Info) -> list[strawberry.ID | None] | None:
+        if hasattr(root, "_visible_recipient_ids"):
+            return [strawberry.ID(str(u.pk)) for u in root._visible_recipient_ids]
+        return [strawberry.ID(str(u.pk)) for u in _recipients(root, info)]
 
-    @strawberry_django.field(prefetch_related=["recipients"])
-    def selected_users(self, root: models.MessageBlast) -> list[UserType] | None:
-        return sorted(root.recipients.all(), key=lambda u: u.pk)
+    @strawberry_django.field(prefetch_related=[_recipients_prefetch])
+    def selected_users(self, root: models.MessageBlast, info: strawberry.Info) -> list[UserType] | None:
+        return _recipients(root, info)
 
     @strawberry_django.field(prefetch_related=["user_groups"])
     def selected_user_groups(self, root: models.MessageBlast) -> list[UserGroupType] | None:
         return sorted(root.user_groups.all(), key=lambda g: g.pk)
 
-    @strawberry_django.field(description="The patients the blast reaches: chosen patients and group members.")
-    def invitees(self, root: models.MessageBlast) -> list[UserType]:
-        return list(blast_invitees(root).order_by("id"))
+    @strawberry_django.field(description="The patients the blast reaches: chosen patients and group members "
+                                         "(read per blast: group membership is resolved when asked).")
+    def invitees(self, root: models.MessageBlast, info: strawberry.Info) -> list[UserType]:
+        return list(_invitees(root, info))
 
-    @strawberry_django.field
-    def first_four_invitees(self, root: models.MessageBlast) -> list[UserType]:
-        return list(blast_invitees(root).order_by("id")[:4])
+    @strawberry_django.field(description="The first four invitees, by id.")
+    def first_four_invitees(self, root: models.MessageBlast, info: strawberry.Info) -> list[UserType]:
+        return list(_invitees(root, info)[:4])
 
     @strawberry_django.field(description="The first note the blast delivered (null until it is sent).")
     def note(self, root: models.MessageBlast) -> NoteType | None:
@@ -217,8 +249,7 @@ class _NoteUserFields:
     @strawberry_django.field(only=["first_name", "last_name"],
                              description="The first name and the last name's initial, as chat shows senders.")
     def first_name_last_initial(self, root: User) -> str:
-        initial = f" {root.last_name[:1]}." if root.last_name else ""
-        return f"{root.first_name}{initial}".strip()
+        return first_name_last_initial(root)
 
 
 register_user_fields(_NoteUserFields)

@@ -154,11 +154,12 @@ def test_attachments_are_checked_by_size_and_sniffed_type(gql, keys, chat, setti
     assert not list((settings.MEDIA_ROOT).rglob("*.*"))
 
 
-def _multipart(key: str, conversation_id: int, data: bytes, filename: str, field: str = "attached_image"):
+def _multipart(key: str, conversation_id: int, data: bytes, filename: str, field: str = "attached_image",
+               **extra: object):
     operations = {"query": "mutation($input: createNoteInput!) { createNote(input: $input) { "
                            "note { id image_name attached_image_url } messages { field message } } }",
                   "variables": {"input": {"conversation_id": str(conversation_id), "content": "see file",
-                                          field: None}}}
+                                          field: None, **extra}}}
     body = {"operations": json.dumps(operations), "map": json.dumps({"0": [f"variables.input.{field}"]})}
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -181,6 +182,12 @@ def test_multipart_upload_over_http(keys, chat, settings):
     assert refused["messages"] == [{"field": "attached_image", "message":
                                     "This file type is not accepted: send PNG, JPEG, GIF or WebP images and "
                                     "PDF documents."}]
+    audio = _multipart(keys["provider"], chat.pk, b"ID3\x03" + b"\x00" * 40, "memo.mp3", "attached_audio")
+    assert audio.json()["data"]["createNote"]["messages"] == [
+        {"field": "attached_audio", "message": "Audio attachments are not supported: send an image or a PDF."}]
+    two = _multipart(keys["provider"], chat.pk, PNG, "x.png", attached_image_string=base64.b64encode(PNG).decode())
+    assert two.json()["data"]["createNote"]["messages"] == [
+        {"field": "attached_image", "message": "Send one attachment per note."}]
     settings.CHAT_ATTACHMENT_MAX_BYTES = 10
     too_big = _multipart(keys["provider"], chat.pk, PNG, "x.png").json()["data"]["createNote"]
     assert too_big["messages"][0]["field"] == "attached_image" and "larger than" in too_big["messages"][0]["message"]

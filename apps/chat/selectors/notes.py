@@ -53,8 +53,11 @@ def live_notes(viewer: Viewer, conversation_id: int) -> QuerySet[Note]:
 
 def note_people(viewer: Viewer) -> QuerySet[User]:
     """Users a note may name (creator, on-behalf provider): those ``shown_users`` allows, plus the
-    members of the conversations the viewer is in (people in one chat see each other's names)."""
-    members = ConversationMembership.objects.filter(conversation__in=visible_conversations(viewer)).values("user_id")
+    providers and staff of the conversations the viewer is in. Never another patient the viewer
+    may not see: in a group conversation a patient reads other patients' notes without their record
+    (``creator_display_name`` still names them as the chat shows them)."""
+    members = ConversationMembership.objects.filter(conversation__in=visible_conversations(viewer),
+                                                    user__is_patient=False).values("user_id")
     return User.objects.filter(Q(pk__in=shown_users(viewer).values("pk")) | Q(pk__in=members))
 
 

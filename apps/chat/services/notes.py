@@ -131,7 +131,9 @@ def deliver(note: Note, at: dt.datetime) -> Note:
     """Makes a note visible to every member, once. Precondition: inside the caller's transaction,
     ``note.delivered_at`` is None and ``note.conversation`` is loaded."""
     note.delivered_at = at
-    note.save(update_fields=["delivered_at", "updated_at"])
+    # A scheduled note is shown (and ordered) at the time it arrived, not when it was written.
+    note.created_at = at
+    note.save(update_fields=["delivered_at", "created_at", "updated_at"])
     Conversation.objects.filter(pk=note.conversation_id).update(last_note=note, last_activity_at=at, updated_at=at)
     mark_unread_for_others(note.conversation, note.user_id, note)
     _emit("message.created", note, note.conversation.organization_id, note.user_id)
