@@ -78,3 +78,54 @@ async def test_archived_and_removed_members_stop_receiving_at_once(world, keys):
     assert await patient.receive_nothing(timeout=0.5) and await owner.receive_nothing(timeout=0.5)
     await patient.disconnect()
     await owner.disconnect()
+
+
+async def test_a_scheduled_note_reaches_subscribers_when_the_job_delivers_it(world, keys):
+    import datetime as dt
+
+    import time_machine
+
+    from apps.core import jobs
+
+    chat = await sync_to_async(factories.conversation)(world.provider, world.patients[0])
+    socket = await _subscribe(keys["patient"], chat.pk)
+    await wait_for_group(f"conversation.{chat.pk}")
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def schedule() -> str:
+        result = GraphQLClient()(CREATE, {"i": {"conversation_id": str(chat.pk), "content": "on time",
+                                                "scheduled_at": later}}, key=keys["provider"])
+        return result["data"]["createNote"]["note"]["id"]
+
+    note_id = await sync_to_async(schedule)()
+    assert await socket.receive_nothing(timeout=0.3)
+
+    def run_jobs_later() -> None:
+        with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1, minutes=1)):
+            jobs.drain()
+
+    await sync_to_async(run_jobs_later)()
+    message = await socket.receive_json_from(timeout=5)
+    assert message["payload"]["data"]["noteAddedSubscription"]["id"] == note_id
+    await sync_to_async(run_jobs_later)()
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_one_read_per_event_whatever_the_number_of_subscribers(world, keys, monkeypatch):
+    from schema.chat import note_subscriptions
+
+    reads = []
+    original = note_subscriptions.live_note
+    monkeypatch.setattr(note_subscriptions, "live_note", lambda *args: reads.append(args) or original(*args))
+    patients = world.patients
+    chat = await sync_to_async(factories.conversation)(world.provider, *patients)
+    patient_keys = [keys["patient"], *[await sync_to_async(factories.api_key)(p) for p in patients[1:]]]
+    sockets = [await _subscribe(key, chat.pk) for key in patient_keys]
+    await wait_for_group(f"conversation.{chat.pk}", listeners=len(sockets))
+    note_id = await sync_to_async(_send)(keys["provider"], chat.pk, "to all")
+    for socket in sockets:
+        message = await socket.receive_json_from(timeout=5)
+        assert message["payload"]["data"]["noteAddedSubscription"]["id"] == note_id
+        await socket.disconnect()
+    assert len(reads) == 1

@@ -42,13 +42,21 @@ def visible_notes(viewer: Viewer) -> QuerySet[Note]:
     return qs.filter(Q(delivered_at__isnull=False) | Q(user_id=viewer.user_id))
 
 
-def live_notes(viewer: Viewer, conversation_id: int) -> QuerySet[Note]:
-    """Delivered notes of one conversation for a live subscriber: only while the viewer is a
-    member who has not archived it (re-read per event, so removal or archiving stops it at once)."""
-    active = ConversationMembership.objects.filter(conversation_id=conversation_id, user_id=viewer.user_id,
-                                                   archived=False)
-    return visible_notes(viewer).filter(conversation_id=conversation_id, delivered_at__isnull=False).filter(
-        Exists(active))
+def live_member_ids(conversation_id: int) -> frozenset[int]:
+    """Who receives a conversation's live notes: its members who have not archived it.
+
+    With ``live_note`` this is the scoping of ``noteAddedSubscription``: a delivered, not
+    deleted note of a conversation is visible to exactly these users, so the note is read once
+    for every subscriber and each subscriber is checked against this set, per event.
+    """
+    return frozenset(ConversationMembership.objects.filter(conversation_id=conversation_id, archived=False)
+                     .values_list("user_id", flat=True))
+
+
+def live_note(conversation_id: int, note_id: int) -> Note | None:
+    """A delivered, not deleted note of the conversation (see ``live_member_ids`` for who may see it)."""
+    return Note.objects.filter(pk=note_id, conversation_id=conversation_id, delivered_at__isnull=False,
+                               deleted_at__isnull=True).first()
 
 
 def note_people(viewer: Viewer) -> QuerySet[User]:
