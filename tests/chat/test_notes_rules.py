@@ -182,3 +182,57 @@ def test_scheduled_blasts_list_sql_is_flat_in_page_size(gql, keys, world, count_
 
     gql("{ currentUser { id } }", key=keys["provider"])  # the key's last_used_at write, outside the measure
     assert run(2) == run(10)
+
+
+def test_auto_response_once_until_the_provider_writes(gql, keys, world, chat):
+    from apps.chat.models import ChatSetting
+
+    ChatSetting.objects.create(user=world.provider, is_active=True, content="<p>Away until Monday</p>")
+    _create(gql, keys["patient"], conversation_id=str(chat.pk), content="Hello?")
+    _create(gql, keys["patient"], conversation_id=str(chat.pk), content="Anyone?")
+    replies = Note.objects.filter(is_autoresponse=True)
+    assert [(n.user_id, n.content) for n in replies] == [(world.provider.pk, "<p>Away until Monday</p>")]
+    assert replies[0].delivered_at is not None
+    _create(gql, keys["staff"], conversation_id=str(chat.pk), content="staff note: no auto-response to staff")
+    _create(gql, keys["provider"], conversation_id=str(chat.pk), content="Back briefly")
+    _create(gql, keys["patient"], conversation_id=str(chat.pk), content="Again")
+    assert Note.objects.filter(is_autoresponse=True).count() == 2
+    listed = data_of(gql("query($c: ID) { notes(conversation_id: $c, page_size: 1) { is_autoresponse user_id } }",
+                         {"c": str(chat.pk)}, key=keys["patient"]))["notes"]
+    assert listed == [{"is_autoresponse": True, "user_id": str(world.provider.pk)}]
+
+
+@pytest.mark.parametrize(("local", "replies"), [
+    ("2026-03-02 10:00", True),    # Monday, inside 09:00-17:00
+    ("2026-03-02 17:00", False),   # the end is exclusive
+    ("2026-03-03 10:00", False),   # Tuesday is not marked
+])
+def test_recurring_auto_response_in_the_providers_time_zone(gql, keys, world, chat, local, replies):
+    from zoneinfo import ZoneInfo
+
+    from apps.chat.models import ChatSetting
+
+    ChatSetting.objects.create(user=world.provider, recurring_turned_on=True, recurring_content="Office hours over",
+                               recurring_days={"monday": True}, recurring_start_time="09:00",
+                               recurring_end_time="17:00")
+    at = dt.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(world.provider.timezone))
+    with time_machine.travel(at, tick=False):
+        _create(gql, keys["patient"], conversation_id=str(chat.pk), content="Question")
+    assert Note.objects.filter(is_autoresponse=True).exists() is replies
+
+
+def test_overnight_recurring_window_belongs_to_the_day_it_starts():
+    from apps.chat.models import ChatSetting
+    from apps.chat.services.notes import away_message
+
+    setting = ChatSetting(recurring_turned_on=True, recurring_content="Night", recurring_days={"monday": True},
+                          recurring_start_time="22:00", recurring_end_time="06:00")
+    utc = dt.UTC
+    assert away_message(setting, dt.datetime(2026, 3, 2, 23, 0, tzinfo=utc), "UTC") == "Night"   # Monday night
+    assert away_message(setting, dt.datetime(2026, 3, 3, 2, 0, tzinfo=utc), "UTC") == "Night"    # into Tuesday
+    assert away_message(setting, dt.datetime(2026, 3, 2, 2, 0, tzinfo=utc), "UTC") is None       # Sunday's night
+    assert away_message(setting, dt.datetime(2026, 3, 3, 23, 0, tzinfo=utc), "UTC") is None      # Tuesday night
+    dated = ChatSetting(is_active=True, content="Away", scheduled_turned_on=True,
+                        start_date=dt.datetime(2026, 3, 1, tzinfo=utc), end_date=dt.datetime(2026, 3, 5, tzinfo=utc))
+    assert away_message(dated, dt.datetime(2026, 3, 2, tzinfo=utc), "UTC") == "Away"
+    assert away_message(dated, dt.datetime(2026, 3, 6, tzinfo=utc), "UTC") is None

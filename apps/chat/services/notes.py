@@ -27,7 +27,7 @@ from apps.core.errors import ValidationFailed
 from apps.core.inputs import UNSET, is_set
 from apps.core.lookup import get_visible, parse_id
 from apps.core.text import reject_nul
-from apps.core.timefmt import TimeFormatError, now, parse_datetime
+from apps.core.timefmt import TimeFormatError, get_zone, now, parse_clock, parse_datetime
 from apps.events.bus import emit
 from apps.events.groups import conversation_group
 from apps.events.publish import register_groups as register_event_groups
@@ -137,7 +137,70 @@ def deliver(note: Note, at: dt.datetime) -> Note:
     Conversation.objects.filter(pk=note.conversation_id).update(last_note=note, last_activity_at=at, updated_at=at)
     mark_unread_for_others(note.conversation, note.user_id, note)
     _emit("message.created", note, note.conversation.organization_id, note.user_id)
+    if not note.is_autoresponse:
+        _auto_respond(note, at)
     return note
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def away_message(setting: ChatSetting, at: dt.datetime, timezone_name: str | None) -> str | None:
+    """The auto-response a provider's chat setting gives at ``at``, if any.
+
+    The one-off auto-response (``is_active``) applies from ``start_date`` to ``end_date`` when
+    ``scheduled_turned_on``, always otherwise; the recurring one (``recurring_turned_on``) on the
+    ``recurring_days`` marked true, all day or from ``recurring_start_time`` to
+    ``recurring_end_time`` ("HH:MM" in the provider's time zone; an end before the start runs
+    past midnight).
+    """
+    if setting.is_active and setting.content.strip():
+        started = setting.start_date is None or setting.start_date <= at
+        ended = not setting.no_end_date and setting.end_date is not None and at > setting.end_date
+        if not setting.scheduled_turned_on or (started and not ended):
+            return setting.content
+    if setting.recurring_turned_on and setting.recurring_content.strip():
+        local = at.astimezone(get_zone(timezone_name))
+        days = setting.recurring_days if isinstance(setting.recurring_days, dict) else {}
+        if setting.recurring_all_day:
+            return setting.recurring_content if days.get(WEEKDAYS[local.weekday()]) else None
+        try:
+            start = parse_clock(setting.recurring_start_time)
+            end = parse_clock(setting.recurring_end_time)
+        except TimeFormatError:
+            return None
+        clock = local.time().replace(tzinfo=None)
+        if start <= end:
+            day = local.weekday()
+            inside = start <= clock < end
+        else:  # overnight: the evening belongs to today, the early morning to yesterday's window
+            day = local.weekday() if clock >= start else (local.weekday() - 1) % 7
+            inside = clock >= start or clock < end
+        if inside and days.get(WEEKDAYS[day]):
+            return setting.recurring_content
+    return None
+
+
+def _auto_respond(note: Note, at: dt.datetime) -> None:
+    """A patient's note gets each away provider's auto-response, once until that provider writes
+    again in the conversation (so a patient sending five notes gets one reply)."""
+    if not note.user.is_patient:
+        return
+    settings = (ChatSetting.objects.select_related("user")
+                .filter(user__conversation_memberships__conversation_id=note.conversation_id,
+                        user__is_patient=False).exclude(user_id=note.user_id).order_by("user_id"))
+    for setting in settings:
+        message = away_message(setting, at, setting.user.timezone)
+        if message is None:
+            continue
+        last = (Note.objects.filter(conversation_id=note.conversation_id, user_id=setting.user_id,
+                                    deleted_at__isnull=True, delivered_at__isnull=False)
+                .order_by("-delivered_at", "-id").first())
+        if last is not None and last.is_autoresponse:
+            continue
+        reply = Note.objects.create(conversation=note.conversation, user=setting.user,
+                                    content=clean_html(message), is_autoresponse=True)
+        deliver(reply, at)
 
 
 @transaction.atomic
