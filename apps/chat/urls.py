@@ -3,5 +3,5 @@ from django.urls import path
 from apps.chat import views
 
 urlpatterns = [
-    path("chat/attachments/<str:token>", views.attachment, name="chat-attachment"),
+    path("chat/attachments", views.attachment, name="chat-attachment"),
 ]

@@ -16,6 +16,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from typing import Any
 
 from django.conf import settings
@@ -143,7 +144,7 @@ def signed_token(note_id: int) -> str:
 
 
 def signed_path(note_id: int) -> str:
-    return reverse("chat-attachment", kwargs={"token": signed_token(note_id)})
+    return f"{reverse('chat-attachment')}?{urlencode({'token': signed_token(note_id)})}"
 
 
 def note_id_from_token(token: str) -> int | None:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-ATTACHMENT_PATH_PREFIX = "/chat/attachments/"
+ATTACHMENT_PATH_PREFIX = "/chat/attachments?token="
 
 VIDEO_HOSTS = frozenset({
     "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "youtube-nocookie.com",
