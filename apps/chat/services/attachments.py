@@ -16,8 +16,8 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
