@@ -200,10 +200,11 @@ STORAGES = {
                                           "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# A base64 attachment travels inside the JSON body (4 bytes per 3, plus the rest of the
-# request), so the JSON body limit leaves room for the largest allowed attachment.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get(
-    "DATA_UPLOAD_MAX_MEMORY_SIZE", str(CHAT_ATTACHMENT_MAX_BYTES * 4 // 3 + 256 * 1024)))
+# Multipart requests (the Upload scalar): Django streams file parts to temporary files, so
+# their bodies are bounded by this instead of the JSON body limit (DATA_UPLOAD_MAX_MEMORY_SIZE,
+# Django's 2.5 MB default, which also bounds base64 attachments sent inside JSON).
+GRAPHQL_MULTIPART_MAX_BYTES = int(os.environ.get("GRAPHQL_MULTIPART_MAX_BYTES",
+                                                 str(CHAT_ATTACHMENT_MAX_BYTES + 1024 * 1024)))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -305,3 +305,22 @@ def test_scheduled_message_blasts_and_note_scheduler(gql, keys, world):
     assert data_of(gql("{ scheduledMessageBlasts { id } }", key=keys["staff"]))["scheduledMessageBlasts"] == []
     hidden = gql("query($id: ID) { note_scheduler(id: $id) { id } }", {"id": listed[0]["id"]}, key=keys["staff"])
     assert hidden["data"] == {"note_scheduler": None} and error_codes(hidden) == ["NOT_FOUND"]
+
+
+def test_multipart_bodies_have_their_own_limit(keys, chat, settings):
+    big = PDF + b"0" * (3 * 1024 * 1024)  # above the 2.5 MB JSON body limit, within the attachment limit
+    assert len(big) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = _multipart(keys["provider"], chat.pk, big, "scan.pdf", "attached_document")
+    assert response.status_code == 200 and response.json()["data"]["createNote"]["messages"] == []
+    settings.GRAPHQL_MULTIPART_MAX_BYTES = 1024 * 1024
+    refused = _multipart(keys["provider"], chat.pk, big, "scan.pdf", "attached_document")
+    assert refused.status_code == 413
+    assert refused.json()["errors"][0]["extensions"] == {"code": "PAYLOAD_TOO_LARGE"}
+    assert Note.objects.count() == 1
+
+
+def test_base64_beyond_the_json_body_limit_is_a_json_413(gql, keys, chat, settings):
+    encoded = base64.b64encode(PNG + b"\x00" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE).decode()
+    response = gql.raw(CREATE, {"input": {"conversation_id": str(chat.pk), "attached_image_string": encoded}},
+                       key=keys["provider"])
+    assert response.status_code == 413 and not Note.objects.exists()

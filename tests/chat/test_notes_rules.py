@@ -236,3 +236,13 @@ def test_overnight_recurring_window_belongs_to_the_day_it_starts():
                         start_date=dt.datetime(2026, 3, 1, tzinfo=utc), end_date=dt.datetime(2026, 3, 5, tzinfo=utc))
     assert away_message(dated, dt.datetime(2026, 3, 2, tzinfo=utc), "UTC") == "Away"
     assert away_message(dated, dt.datetime(2026, 3, 6, tzinfo=utc), "UTC") is None
+
+
+@pytest.mark.parametrize("raw", ["abc", "１", " 1", "+1", "", "99999999999999999999"])
+def test_note_viewed_status_of_a_malformed_id_is_not_found(gql, keys, chat, raw):
+    note_id = _create(gql, keys["provider"], conversation_id=str(chat.pk), content="x")["note"]["id"]
+    assert data_of(gql("query($id: ID) { noteViewedStatus(id: $id) }", {"id": note_id}, key=keys["provider"])) \
+        == {"noteViewedStatus": False}
+    result = gql("query($id: ID) { noteViewedStatus(id: $id) }", {"id": raw.replace("1", note_id)},
+                 key=keys["provider"])
+    assert result["data"] == {"noteViewedStatus": None} and error_codes(result) == ["NOT_FOUND"]

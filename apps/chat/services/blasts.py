@@ -79,9 +79,10 @@ def invitees(blast: MessageBlast) -> QuerySet[User]:
 def _sender(viewer: Viewer, dietitian_id: object) -> User:
     if dietitian_id in (None, "") or parse_id(dietitian_id) == viewer.user_id:
         return viewer.user
+    provider = get_visible(organization_providers(viewer), dietitian_id, "Provider", field="dietitian_id")
     if not viewer.is_owner:
         raise ValidationFailed("dietitian_id", "Only the organization owner can send a blast for another provider.")
-    return get_visible(organization_providers(viewer), dietitian_id, "Provider", field="dietitian_id")
+    return provider
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.db import transaction
 from apps.accounts.selectors import organization_providers
 from apps.accounts.viewer import Viewer
 from apps.chat.models import ChatSetting, Conversation, ConversationMembership, Note
-from apps.chat.selectors.notes import visible_conversations, visible_notes
+from apps.chat.selectors.notes import note_people, visible_conversations, visible_notes
 from apps.chat.services import attachments, scheduled
 from apps.chat.services.read_state import mark_unread_for_others
 from apps.chat.services.sanitize import clean_html, has_substance
@@ -247,11 +247,15 @@ def _editable(viewer: Viewer, note_id: object) -> Note:
 def note_update(viewer: Viewer, data: NoteUpdate) -> Note:
     viewer.require()
     note = _editable(viewer, data.id)
-    if is_set(data.conversation_id) and data.conversation_id not in (None, "") and \
-            parse_id(data.conversation_id) != note.conversation_id:
-        raise ValidationFailed("conversation_id", "A note cannot move to another conversation.")
-    if is_set(data.user_id) and data.user_id not in (None, "") and parse_id(data.user_id) != note.user_id:
-        raise ValidationFailed("user_id", "The sender of a note cannot change.")
+    if is_set(data.conversation_id) and data.conversation_id not in (None, ""):
+        named = get_visible(visible_conversations(viewer), data.conversation_id, "Conversation",
+                            field="conversation_id")
+        if named.pk != note.conversation_id:
+            raise ValidationFailed("conversation_id", "A note cannot move to another conversation.")
+    if is_set(data.user_id) and data.user_id not in (None, ""):
+        named = get_visible(note_people(viewer), data.user_id, "User", field="user_id")
+        if named.pk != note.user_id:
+            raise ValidationFailed("user_id", "The sender of a note cannot change.")
     changed: list[str] = ["updated_at"]
     if is_set(data.content) and data.content is not None:
         note.content = _content(data.content)
