@@ -13,7 +13,7 @@ from strawberry_django.optimizer import optimize
 from apps.accounts.models import User
 from apps.accounts.selectors import visible_patients
 from apps.chat import models
-from apps.chat.selectors.notes import note_people, note_viewed
+from apps.chat.selectors.notes import note_people, note_viewed, visible_notes
 from apps.chat.services.attachments import signed_path
 from apps.chat.services.blasts import invitees as blast_invitees
 from apps.core.lookup import parse_id
@@ -172,6 +172,11 @@ def _recipients_prefetch(info: strawberry.Info) -> Prefetch:
     return Prefetch("recipients", queryset=queryset, to_attr="_visible_recipients")
 
 
+def _blast_notes_prefetch(info: strawberry.Info) -> Prefetch:
+    queryset = optimize(visible_notes(info.context.viewer).order_by("id"), info)
+    return Prefetch("notes", queryset=queryset, to_attr="_visible_notes")
+
+
 def _recipient_ids_prefetch(info: strawberry.Info) -> Prefetch:
     queryset = visible_patients(info.context.viewer).only("id").order_by("id")
     return Prefetch("recipients", queryset=queryset, to_attr="_visible_recipient_ids")
@@ -236,9 +241,15 @@ class NoteSchedulerType:
     def first_four_invitees(self, root: models.MessageBlast, info: strawberry.Info) -> list[UserType]:
         return list(_invitees(root, info)[:4])
 
-    @strawberry_django.field(description="The first note the blast delivered (null until it is sent).")
-    def note(self, root: models.MessageBlast) -> NoteType | None:
-        return root.notes.filter(deleted_at__isnull=True).order_by("id").first() if root.sent_at else None
+    @strawberry_django.field(only=["sent_at"], prefetch_related=[_blast_notes_prefetch],
+                             description="The first note the blast delivered that the caller may see (null until "
+                                         "it is sent).")
+    def note(self, root: models.MessageBlast, info: strawberry.Info) -> NoteType | None:
+        if root.sent_at is None:
+            return None
+        if hasattr(root, "_visible_notes"):
+            return root._visible_notes[0] if root._visible_notes else None
+        return visible_notes(info.context.viewer).filter(blast=root).order_by("id").first()
 
     @strawberry_django.field(description="Tasks are not part of this product yet: always null.")
     def last_task(self) -> TaskType | None:

@@ -283,7 +283,12 @@ def test_message_blast_is_sent_by_a_job_into_two_person_conversations(gql, keys,
     assert [n.conversation.patient_id for n in notes] == sorted(p.pk for p in world.patients)
     assert notes[0].conversation_id == existing.pk and all(n.delivered_at for n in notes)
     assert Conversation.objects.filter(automatic=True).count() == 3
-    assert MessageBlast.objects.get().sent_at is not None
+    sent = MessageBlast.objects.get()
+    assert sent.sent_at is not None and sent.recipients_count == 3
+    shown = data_of(gql("query($id: ID) { note_scheduler(id: $id) { invitees_count note { id content } } }",
+                        {"id": str(sent.pk)}, key=keys["provider"]))["note_scheduler"]
+    assert shown == {"invitees_count": 3, "note": {"id": str(min(n.pk for n in notes)),
+                                                   "content": "<p>Clinic closed Monday</p>"}}
     other_org = data_of(gql(blast, {"i": {"note": {"content": "x"}, "patient_id": "999999"}},
                             key=keys["provider"]))["createMessageBlast"]
     assert other_org["messages"] == [{"field": "patient_id", "message": "Patient not found."}]

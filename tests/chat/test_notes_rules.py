@@ -173,7 +173,8 @@ def test_scheduled_blasts_list_sql_is_flat_in_page_size(gql, keys, world, count_
                                             scheduled_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
         blast.recipients.set(patients)
     query = """query($n: Int) { scheduledMessageBlasts(page_size: $n) { id note_content invitees_count
-        participant_ids updated_at user { id full_name } selected_users { id } selected_user_groups { id } } }"""
+        participant_ids updated_at user { id full_name } selected_users { id } selected_user_groups { id }
+        note { id content creator { id } } } }"""
 
     def run(size: int) -> int:
         result, queries = count_queries(lambda: gql(query, {"n": size}, key=keys["provider"]))
