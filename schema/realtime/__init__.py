@@ -4,7 +4,10 @@ Modules:
 
 - ``routing``: the ASGI app ``config/asgi.py`` mounts; picks the transport by subprotocol.
 - ``transports/``: one module per wire protocol. ``graphql_ws`` serves
-  ``graphql-transport-ws`` and the legacy ``graphql-ws`` (Strawberry's consumer).
+  ``graphql-transport-ws`` and the legacy ``graphql-ws`` (Strawberry's consumer);
+  ``actioncable`` serves ``actioncable-v1-json`` (``@rails/actioncable`` + ``ActionCableLink``).
+- ``operations``: what every transport does alike with an operation: queries and mutations
+  off the event loop, the rate-limit error, spotting a ``Disconnect``, cutting a stalled socket.
 - ``session``: transport-neutral authentication: credential from ``?token=`` or an init
   payload, the ``Viewer``, the periodic re-check that reports a revoked credential,
   ``SocketContext`` (the GraphQL context of a socket) and ``run_db``.
@@ -17,8 +20,8 @@ Modules:
 - ``fanout``: one GraphQL execution per event for sockets whose result cannot differ.
 - ``groups``: group names, shared with the publisher (``apps.events.groups``).
 
-The seam for another transport (ActionCable's ``actioncable-v1-json`` is next): a
-transport owns only its framing. Everything a subscription needs happens below the
+The seam every transport uses (``actioncable`` was written against it): a transport owns
+only its framing. Everything a subscription needs happens below the
 GraphQL execution, so a transport that runs operations through the schema gets it as is:
 
 1. On connect, ``Session.open(scope["query_string"], init_payload_or_None)``; ``None``

@@ -1,4 +1,8 @@
-"""``/subscriptions``: one URL, the transport picked by the WebSocket subprotocol."""
+"""``/subscriptions``: one URL, the transport picked by the WebSocket subprotocol.
+
+``graphql-transport-ws`` and ``graphql-ws`` (``transports.graphql_ws``), ``actioncable-v1-json``
+(``transports.actioncable``); a socket offering none of them gets Strawberry's 4406 close.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from django.urls import re_path
 from strawberry import Schema
 
 from schema.realtime.fanout import sharing_schema
-from schema.realtime.transports import graphql_ws
+from schema.realtime.transports import actioncable, graphql_ws
 
 ASGIApp = Any
 
@@ -48,6 +52,8 @@ def websocket_application(schema: Schema) -> ASGIApp:
     shared = sharing_schema(schema)
     graphql = graphql_ws.GraphQLWSTransport.as_asgi(schema=shared, keep_alive=True, keep_alive_interval=15)
     transports = dict.fromkeys(graphql_ws.PROTOCOLS, graphql)
+    # What @rails/actioncable offers first; its second offer, "actioncable-unsupported", is never selected.
+    transports.update(dict.fromkeys(actioncable.PROTOCOLS, actioncable.ActionCableTransport(shared)))
     return URLRouter([
         re_path(r"^subscriptions/?$", SubprotocolRouter(transports, fallback=graphql)),
         re_path(r"", refuse_unknown_path),

@@ -23,15 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
-from graphql import GraphQLError, GraphQLSyntaxError, OperationType, parse
-from graphql.utilities import get_operation_ast
+from graphql import OperationType
 from strawberry import UNSET
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
@@ -41,42 +37,12 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from apps.accounts.viewer import Viewer
-from apps.core.errors import ErrorCode
 from schema.realtime.disconnects import Disconnect, FellBehind
 from schema.realtime.hub import fell_behind
+from schema.realtime.operations import abort, disconnect_in, execute_off_loop, operation_type, rate_limited
 from schema.realtime.session import UNAUTHORIZED, Session, SocketContext, spend_request_budget
 
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
-
-
-def _disconnect_in(result: Any) -> Disconnect | None:
-    for error in getattr(result, "errors", None) or ():
-        if isinstance(error, Disconnect):
-            return error
-    return None
-
-
-@functools.lru_cache(maxsize=256)
-def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    try:
-        operation = get_operation_ast(parse(query), operation_name)
-    except GraphQLSyntaxError:
-        return None
-    return operation.operation if operation is not None else None
-
-
-def _execute(schema: Any, query: str, variables: Any, context: Any, operation_name: str | None) -> ExecutionResult:
-    try:
-        return schema.execute_sync(query, variable_values=variables, context_value=context,
-                                   operation_name=operation_name)
-    finally:
-        close_old_connections()  # like the end of an HTTP request
-
-
-def _rate_limited(retry_after: int) -> GraphQLError:
-    limit = settings.RATE_LIMIT_API_KEY_PER_SECOND
-    return GraphQLError(f"Rate limit exceeded: {limit} requests per second.",
-                        extensions={"code": ErrorCode.RATE_LIMITED, "retry_after": retry_after})
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
@@ -85,20 +51,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             decision = await spend_request_budget(self.context.viewer)
             if not decision.allowed:
                 await self.send_message({"id": message["id"], "type": "error",
-                                         "payload": [_rate_limited(decision.retry_after).formatted]})
+                                         "payload": [rate_limited(decision.retry_after).formatted]})
                 return
         await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation) -> None:
-        kind = _operation_type(operation.query, operation.operation_name) if isinstance(operation.query, str) else None
+        kind = operation_type(operation.query, operation.operation_name) if isinstance(operation.query, str) else None
         if kind not in (OperationType.QUERY, OperationType.MUTATION):
             await super().run_operation(operation)
             return
         # Resolvers of queries and mutations are synchronous ORM code (on the event loop they fail
         # with "You cannot call this from an async context"): run them like an HTTP request does.
         try:
-            result = await sync_to_async(_execute, thread_sensitive=False)(
-                self.schema, operation.query, operation.variables, self.context, operation.operation_name)
+            result = await execute_off_loop(self.schema, operation.query, operation.variables, self.context,
+                                            operation.operation_name)
             if isinstance(result, PreExecutionError):
                 await operation.send_initial_errors(result.errors or [])
             else:
@@ -116,7 +82,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
 
     async def _until_disconnect(self, results: Any) -> AsyncIterator[Any]:
         async for result in results:
-            disconnect = _disconnect_in(result)
+            disconnect = disconnect_in(result)
             if disconnect is not None:
                 self.view.drop(disconnect)
                 return
@@ -129,30 +95,16 @@ class LegacyWSHandler(BaseGraphQLWSHandler):
             decision = await spend_request_budget(self.context.viewer)
             if not decision.allowed:
                 await self.send_message({"type": "error", "id": message["id"],
-                                         "payload": _rate_limited(decision.retry_after).formatted})
+                                         "payload": rate_limited(decision.retry_after).formatted})
                 return
         await super().handle_start(message)
 
     async def send_data_message(self, execution_result: ExecutionResult, operation_id: str) -> None:
-        disconnect = _disconnect_in(execution_result)
+        disconnect = disconnect_in(execution_result)
         if disconnect is not None:
             self.view.drop(disconnect)
             return
         await super().send_data_message(execution_result, operation_id)
-
-
-def _abort(send: Any) -> None:
-    """Cuts the TCP connection under an ASGI ``send``, when the server exposes it (uvicorn does).
-
-    uvicorn waits for its write buffer to drain before passing on any message, a close
-    included, and its own ping timeout only closes the transport gracefully, which also
-    waits for that buffer. A client that stopped reading would keep the connection and its
-    buffers forever; aborting is the only way left to free them.
-    """
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    abort = getattr(transport, "abort", None)  # asyncio's and uvloop's transports alike
-    if callable(abort):
-        abort()
 
 
 class GraphQLWSTransport(GraphQLWSConsumer):
@@ -212,7 +164,7 @@ class GraphQLWSTransport(GraphQLWSConsumer):
         # take it before that drained): a socket still there after the close timeout is cut off.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.SUBSCRIPTION_CLOSE_TIMEOUT_SECONDS
-        loop.call_at(deadline, _abort, self.base_send)
+        loop.call_at(deadline, abort, self.base_send)
         with contextlib.suppress(TimeoutError, Exception):  # gone already, or cut off at the deadline
             async with asyncio.timeout_at(deadline):
                 await super().close(code=code, reason=reason)
