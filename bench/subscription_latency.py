@@ -101,7 +101,7 @@ SCENARIOS = {
     "note": Scenario(
         subscription="subscription($id: String) { noteAddedSubscription(conversationId: $id) "
                      "{ id content user_id __typename } }",
-        trigger="mutation($id: ID!, $marker: String) { createNote(input: {conversation_id: $id, content: $marker}) "
+        trigger="mutation($id: String, $marker: String) { createNote(input: {conversation_id: $id, content: $marker}) "
                 "{ messages { field message } } }",
         setup=_conversation_setup,
     ),

@@ -73,18 +73,15 @@ class NoteType:
     id: strawberry.ID
     content: str | None
     is_autoresponse: bool
+    # Plain attribute fields (the foreign keys' columns): a live note whose selection is only such
+    # fields is executed once for all its subscribers (schema.realtime.fanout).
+    user_id: strawberry.ID | None
+    conversation_id: strawberry.ID | None
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root: models.Note) -> str | None:
         return getattr(root, "cursor", None)
 
-    @strawberry_django.field(only=["user_id"])
-    def user_id(self, root: models.Note) -> strawberry.ID | None:
-        return _id(root.user_id)
-
-    @strawberry_django.field(only=["conversation_id"])
-    def conversation_id(self, root: models.Note) -> strawberry.ID | None:
-        return _id(root.conversation_id)
 
     @strawberry_django.field(only=["conversation_id", "delivered_at"],
                              description="The conversation of a note still waiting for its scheduled time.")
