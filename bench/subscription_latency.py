@@ -106,8 +106,8 @@ SCENARIOS = {
         setup=_conversation_setup,
     ),
 }
-# Chat's notes are what the issue measures; switch to "note" once noteAddedSubscription and createNote exist.
-DEFAULT_SCENARIO = "user"
+# Chat's notes are what the issue measures.
+DEFAULT_SCENARIO = "note"
 
 
 def free_port() -> int:
