@@ -129,3 +129,32 @@ async def test_one_read_per_event_whatever_the_number_of_subscribers(world, keys
         assert message["payload"]["data"]["noteAddedSubscription"]["id"] == note_id
         await socket.disconnect()
     assert len(reads) == 1
+
+
+async def test_documented_note_subscription_over_actioncable(world, keys):
+    """The documented operation as ActionCableLink sends it; a non-member's execute ends with NOT_FOUND."""
+    from tests.subscriptions.test_actioncable import IDENTIFIER, _execute, _frame, _subscribe, _welcomed
+
+    chat = await sync_to_async(factories.conversation)(world.provider, world.patients[0])
+    socket = await _welcomed(keys["patient"])
+    await _subscribe(socket)
+    await _execute(socket, documented_operation("7489_onNoteAddedSubscription.graphql"), {"id": str(chat.pk)},
+                   "onNoteAddedSubscription")
+    await wait_for_group(f"conversation.{chat.pk}")
+    note_id = await sync_to_async(_send)(keys["provider"], chat.pk, "<p>Over <u>cable</u></p>")
+    frame = await _frame(socket)
+    while frame["message"]["result"].get("data") == {}:  # the optional empty first result
+        frame = await _frame(socket)
+    assert frame["identifier"] == IDENTIFIER and frame["message"]["more"] is True
+    note = frame["message"]["result"]["data"]["noteAddedSubscription"]
+    assert (note["id"], note["content"], note["__typename"]) == (note_id, "<p>Over <u>cable</u></p>", "Note")
+    await socket.disconnect()
+
+    outsider = await _welcomed(keys["staff"])
+    await _subscribe(outsider)
+    await _execute(outsider, documented_operation("7489_onNoteAddedSubscription.graphql"), {"id": str(chat.pk)},
+                   "onNoteAddedSubscription")
+    refused = await _frame(outsider)
+    assert refused["message"]["more"] is False and refused["message"]["result"]["data"] is None
+    assert [e["extensions"]["code"] for e in refused["message"]["result"]["errors"]] == ["NOT_FOUND"]
+    await outsider.disconnect()
