@@ -41,6 +41,15 @@ def _create(gql, key, **values):
     return gql(CREATE, {"input": values}, key=key)["data"]["createNote"]
 
 
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2026-01-01T10:00:00-12:00"])
+def test_extreme_scheduled_times_never_fail_the_request(gql, keys, chat, when):
+    result = gql(CREATE, {"input": {"conversation_id": str(chat.pk), "content": "x", "scheduled_at": when}},
+                 key=keys["provider"])
+    assert "errors" not in result, result
+    payload = result["data"]["createNote"]
+    assert payload["messages"] == [] or [m["field"] for m in payload["messages"]] == ["scheduled_at"]
+
+
 @pytest.mark.parametrize("raw", ["abc", "-1", "0", "１", " 1", "1.0", "99999999999999999999", ""])
 def test_malformed_conversation_ids_are_a_missing_conversation(gql, keys, chat, raw):
     assert _create(gql, keys["provider"], conversation_id=raw, content="hi") == {"note": None, "messages": [
@@ -58,7 +67,8 @@ def test_ugly_content_never_fails_the_request(gql, keys, chat):
     assert not Note.objects.filter(content="").exists()
 
 
-@pytest.mark.parametrize("when", ["tomorrow", "2026-13-45 10:00", "\ud800"[:0] + "32/01/2026"])
+@pytest.mark.parametrize("when", ["tomorrow", "2026-13-45 10:00", "32/01/2026", "2026-01-01T10:00:00+99:00",
+                                  "2026-02-30 10:00:00", "１２:００"])
 def test_bad_scheduled_at_is_a_messages_entry(gql, keys, chat, when):
     payload = _create(gql, keys["provider"], conversation_id=str(chat.pk), content="x", scheduled_at=when)
     assert payload["note"] is None and [m["field"] for m in payload["messages"]] == ["scheduled_at"]
