@@ -257,3 +257,20 @@ def test_note_viewed_status_of_a_malformed_id_is_not_found(gql, keys, chat, raw)
     result = gql("query($id: ID) { noteViewedStatus(id: $id) }", {"id": raw.replace("1", note_id)},
                  key=keys["provider"])
     assert result["data"] == {"noteViewedStatus": None} and error_codes(result) == ["NOT_FOUND"]
+
+
+def test_webhooks_receive_message_created_and_deleted(gql, keys, world, chat):
+    from apps.core.crypto import encrypt
+    from webhooks.models import Delivery, Webhook, WebhookEvent
+
+    hook = Webhook.objects.create(organization=world.org, url="https://hooks.example.com/chat",
+                                  secret_encrypted=encrypt("whsec_c2VjcmV0"))
+    for event_type in ("message.created", "message.deleted"):
+        WebhookEvent.objects.create(webhook=hook, event_type=event_type)
+    note_id = _create(gql, keys["patient"], conversation_id=str(chat.pk), content="ping")["note"]["id"]
+    _create(gql, keys["provider"], conversation_id=str(chat.pk), content="later",
+            scheduled_at="2099-01-01T00:00:00Z")  # pending: nothing announced yet
+    data_of(gql("mutation($i: deleteNoteInput) { deleteNote(input: $i) { messages { field } } }",
+                {"i": {"id": note_id}}, key=keys["patient"]))
+    assert sorted(Delivery.objects.values_list("event_type", "resource_id", "resource_id_type")) == [
+        ("message.created", note_id, "Note"), ("message.deleted", note_id, "Note")]
