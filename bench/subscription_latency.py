@@ -101,13 +101,13 @@ SCENARIOS = {
     "note": Scenario(
         subscription="subscription($id: String) { noteAddedSubscription(conversationId: $id) "
                      "{ id content user_id __typename } }",
-        trigger="mutation($id: ID!, $marker: String) { createNote(input: {conversation_id: $id, content: $marker}) "
+        trigger="mutation($id: String, $marker: String) { createNote(input: {conversation_id: $id, content: $marker}) "
                 "{ messages { field message } } }",
         setup=_conversation_setup,
     ),
 }
-# Chat's notes are what the issue measures; switch to "note" once noteAddedSubscription and createNote exist.
-DEFAULT_SCENARIO = "user"
+# Chat's notes are what the issue measures.
+DEFAULT_SCENARIO = "note"
 
 
 def free_port() -> int:

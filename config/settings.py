@@ -188,6 +188,24 @@ SUBSCRIPTION_CLOSE_TIMEOUT_SECONDS = float(os.environ.get("SUBSCRIPTION_CLOSE_TI
 SUBSCRIPTION_GROUP_REFRESH_SECONDS = float(os.environ.get("SUBSCRIPTION_GROUP_REFRESH_SECONDS", "60"))
 CHANNEL_LAYER_TIMEOUT_SECONDS = float(os.environ.get("CHANNEL_LAYER_TIMEOUT_SECONDS", "2"))
 
+# Chat attachments (apps.chat.services.attachments): the largest file a note may carry, and how
+# long a signed download URL stays valid. Files go through Django's storage API: the default
+# FileSystemStorage under MEDIA_ROOT, or any S3-compatible backend configured in STORAGES.
+CHAT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CHAT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS = int(os.environ.get("CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS", "3600"))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "media/"  # never routed: attachments are served by the signed view only
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("DEFAULT_FILE_STORAGE_BACKEND",
+                                          "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Multipart requests (the Upload scalar): Django streams file parts to temporary files, so
+# their bodies are bounded by this instead of the JSON body limit (DATA_UPLOAD_MAX_MEMORY_SIZE,
+# Django's 2.5 MB default, which also bounds base64 attachments sent inside JSON).
+GRAPHQL_MULTIPART_MAX_BYTES = int(os.environ.get("GRAPHQL_MULTIPART_MAX_BYTES",
+                                                 str(CHAT_ATTACHMENT_MAX_BYTES + 1024 * 1024)))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

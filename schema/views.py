@@ -47,15 +47,27 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def _is_multipart(request: HttpRequest) -> bool:
+    return (request.content_type or "").lower() == "multipart/form-data"
+
+
+def _body_limit(request: HttpRequest) -> int | None:
+    return settings.GRAPHQL_MULTIPART_MAX_BYTES if _is_multipart(request) else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
 def _too_large(request: HttpRequest) -> bool:
-    """Whether the body exceeds ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django would answer its HTML 400)."""
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    """Whether the body exceeds its limit (Django would answer its HTML 400): a JSON body
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``, a multipart upload ``GRAPHQL_MULTIPART_MAX_BYTES`` (its
+    file parts are streamed to temporary files by Django's parser, never read here whole)."""
+    limit = _body_limit(request)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if limit is not None and declared > limit:
         return True
+    if _is_multipart(request):
+        return False
     try:
         request.body  # noqa: B018  (reads and caches the body, bounded by the limit)
     except RequestDataTooBig:
@@ -94,10 +106,12 @@ class GraphQLView(StrawberryGraphQLView):
                 return error_response(429, f"Rate limit exceeded: {limit} requests per second.",
                                       ErrorCode.RATE_LIMITED, media_type, Retry_After=str(decision.retry_after))
         if request.method == "POST" and _too_large(request):
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            limit = _body_limit(request)
             return error_response(413, f"The request body is larger than {limit} bytes.", ErrorCode.PAYLOAD_TOO_LARGE,
                                   media_type)
-        if request.method == "POST" and not _is_utf8(request.body):
+        # File parts of a multipart upload (the Upload scalar) are binary; its JSON parts are
+        # parsed by the multipart handler.
+        if request.method == "POST" and not _is_multipart(request) and not _is_utf8(request.body):
             # The HTTP adapter decodes the body before parsing it; undecodable bytes would be a 500.
             return error_response(400, "The request body is not valid UTF-8.", ErrorCode.BAD_REQUEST, media_type)
         try:

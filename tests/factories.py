@@ -84,3 +84,13 @@ def invitation_code(text: str) -> str:
     """The invitation code of a welcome e-mail body ("... with this code: <code>")."""
     [code] = re.findall(r"with this code: (\S+)", text)
     return code
+
+
+def conversation(owner: User, *members: User, name: str = "", **fields: object):
+    """A conversation owned by ``owner`` with ``owner`` and ``members`` as members (chat notes)."""
+    from apps.chat.models import Conversation, ConversationMembership
+
+    convo = Conversation.objects.create(organization=owner.organization, owner=owner, name=name, **fields)
+    for user in (owner, *members):
+        ConversationMembership.objects.create(conversation=convo, user=user, creator=owner)
+    return convo

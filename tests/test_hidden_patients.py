@@ -39,7 +39,7 @@ from graphql import (
 
 from apps.accounts.models import ApiKey, AppliedTag, Location, OrganizationMembership, Tag, User, UserGroup
 from apps.accounts.viewer import Viewer
-from apps.chat.models import ChatSetting, Conversation, ConversationMembership, Note
+from apps.chat.models import ChatSetting, Conversation, ConversationMembership, MessageBlast, Note
 from apps.core.crypto import encrypt, token_hash
 from apps.scheduling.models import (
     Appointment,
@@ -182,6 +182,15 @@ def scene(world, other_world) -> Scene:
         ConversationMembership.objects.create(conversation=seen_chat, user=person)
     ChatSetting.objects.create(user=restricted, content="Away")
 
+    # Chat: the restricted provider's conversation with the visible patient, a note and a blast
+    # (ids far from the hidden ones, so no hidden id names them by accident).
+    chat = Conversation.objects.create(pk=8_800_001, organization=org, owner=restricted)
+    for person in (restricted, visible):
+        ConversationMembership.objects.create(conversation=chat, user=person)
+    chat_note = Note.objects.create(pk=8_800_002, conversation=chat, user=restricted, content="Hi", delivered_at=START)
+    blast = MessageBlast.objects.create(pk=8_800_003, organization=org, sender=restricted, content="Later",
+                                        scheduled_at=START + dt.timedelta(days=400))
+    blast.recipients.add(visible)
     keys = {"restricted": factories.api_key(restricted), "patient": factories.api_key(visible),
             "other_owner": factories.api_key(other_world.owner)}
     seeds = {"owner": owner.pk, "restricted": restricted.pk, "staff": world.staff.pk, "visible patient": visible.pk,
@@ -196,7 +205,7 @@ def scene(world, other_world) -> Scene:
     return Scene(owner, restricted, visible, hidden, keys, users, seeds, hidden_ids, HIDDEN_APPOINTMENT_PKS["group"],
                  extra={"type": kind, "spare_group": spare_group, "own_tag": own_tag, "seen": seen,
                         "visible_location": visible_location, "staff": world.staff,
-                        "availability": windows[1]})
+                        "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast})
 
 
 VIEWERS = ["restricted", "patient", "other_owner"]
@@ -407,6 +416,10 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
         "createAppointment": {"appointment_type_id": kind, "contact_type": "In Person",
                               "datetime": "2031-05-06T15:00:00Z"},
         "updateAppointment": {"id": str(seen.pk), "notes": "changed"},
+        "createNote": {"conversation_id": str(s.extra["chat"].pk), "content": "Hello"},
+        "updateNote": {"id": str(s.extra["chat_note"].pk), "content": "Changed"},
+        "updateNoteScheduler": {"id": str(s.extra["blast"].pk)},
+        "createMessageBlast": {"note": {"content": "Hello all"}},
         "completeCheckout": {"appointment_type_id": kind, "contact_type": "In Person", "provider_id": str(s.owner.pk),
                              "date": "2031-03-11 10:00:00 -0400", "timezone": "America/New_York",
                              "first_name": "New", "last_name": "Booker", "email": "new.booker@example.com"},
@@ -432,7 +445,7 @@ def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
 
 def _snapshot() -> dict[str, list]:
     rows = {}
-    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core"):
+    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core", "chat"):
         try:
             config = django_apps.get_app_config(label)
         except LookupError:

@@ -21,7 +21,7 @@ class ChatConfig(AppConfig):
     label = "chat"
 
     def ready(self) -> None:
-        from apps.chat.services import automatic
+        from apps.chat.services import automatic, blasts, notes, scheduled
         from apps.events import bus, publish
 
         # A patient given a primary provider gets their two-person conversation in the same
@@ -29,3 +29,6 @@ class ChatConfig(AppConfig):
         bus.register_in_transaction(automatic.on_event)
         publish.register_groups("ConversationMembership", _membership_groups)
         publish.register_groups("Conversation", _conversation_groups)
+        notes.register_groups()
+        scheduled.register()
+        blasts.register()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import strawberry
 from strawberry import UNSET
-from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from apps.chat.services.conversations import ConversationChanges, NewConversation
 from apps.chat.services.memberships import MembershipChanges
 from apps.chat.services.settings import ChatSettingInput, DayRange
 from apps.core.inputs import build
+from schema.chat.note_inputs import NoteInput
 from schema.payloads import provided
 
 
@@ -18,13 +18,6 @@ from schema.payloads import provided
 class AddedUsersInput:
     label: str
     value: strawberry.ID
-
-
-@strawberry.input(name="NoteInput")
-class NoteInput:
-    content: str | None = UNSET
-    attached_image: Upload | None = UNSET
-    attached_document: Upload | None = UNSET
 
 
 @strawberry.input(name="createConversationInput")

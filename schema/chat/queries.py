@@ -66,7 +66,7 @@ class Query:
                                             field="conversation_membership_id")
         return selectors.membership_get(viewer, conversation_id=id)
 
-    @strawberry.field(description="The caller's conversation list (see docs/chat-conv.md for every filter).")
+    @strawberry.field(description="The caller's conversation list (see docs/chat-conversations.md for every filter).")
     def conversationMemberships(  # noqa: N802
         self, info: Info,
         offset: int | None = None, page_size: int | None = None, should_paginate: bool | None = None,

@@ -23,20 +23,12 @@ from apps.accounts import selectors as account_selectors
 from apps.accounts.models import User, UserGroup
 from apps.chat import models
 from apps.chat.selectors.conversations import visible_conversations
+from apps.chat.selectors.notes import visible_notes
 from apps.core.timefmt import format_datetime
 from schema.accounts.types import UserGroupType, UserType, shown_prefetch, shown_user, shown_user_field
 
 if TYPE_CHECKING:
-    from schema.chat.note_types import NoteType
-
-
-def visible_notes(viewer) -> QuerySet[models.Note]:
-    """The notes helper's selector (``apps.chat.selectors.notes.visible_notes``) when present."""
-    try:
-        from apps.chat.selectors.notes import visible_notes as notes_selector
-    except ImportError:  # merged separately: the same rule, written small
-        from apps.chat.selectors.conversations import fallback_visible_notes as notes_selector
-    return notes_selector(viewer)
+    from schema.chat.note_types import NoteType, TaskType
 
 
 def _count(model_filter: dict[str, Any]) -> Subquery:
@@ -209,7 +201,7 @@ class ConversationType:
         return root.metadata
 
     @strawberry_django.field(prefetch_related=[lambda info: Prefetch(
-        "notes", queryset=optimize(visible_notes(info.context.viewer).order_by("created_at", "id"), info),
+        "notes", queryset=visible_notes(info.context.viewer).order_by("created_at", "id"),
         to_attr="_visible_notes")])
     def notes(self, root: models.Conversation, info: strawberry.Info
               ) -> list[Annotated[NoteType, strawberry.lazy("schema.chat.note_types")]]:
@@ -259,6 +251,10 @@ class ConversationMembershipType:
     archived: bool
     viewed: bool
     creator: UserType | None = shown_user_field("creator")
+
+    @strawberry_django.field(description="Tasks are not part of this product yet: always null.")
+    def last_task(self) -> Annotated[TaskType, strawberry.lazy("schema.chat.note_types")] | None:
+        return None
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root) -> str | None:

@@ -310,17 +310,6 @@ def chat_setting_for(viewer: Viewer, *, setting_id: object = None, user_id: obje
     return ChatSetting.objects.filter(user_id=viewer.user_id).first()
 
 
-def fallback_visible_notes(viewer: Viewer) -> QuerySet[Note]:
-    """Notes of the conversations the viewer may see: delivered ones, and the viewer's own pending
-    ones; never deleted ones. The notes helper's ``apps.chat.selectors.notes.visible_notes`` is
-    the real selector; this stands in until both are merged (same rule)."""
-    if not viewer.is_authenticated:
-        return Note.objects.none()
-    return Note.objects.filter(conversation__in=visible_conversations(viewer).values("pk"),
-                               deleted_at__isnull=True).filter(
-        Q(delivered_at__isnull=False) | Q(user_id=viewer.user_id))
-
-
 def own_live_memberships(viewer: Viewer) -> QuerySet[ConversationMembership]:
     """The viewer's memberships that receive live events: not archived, of visible conversations."""
     if not viewer.is_authenticated:

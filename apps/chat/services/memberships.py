@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.accounts.models import UserGroup
 from apps.accounts.selectors import shown_users
 from apps.accounts.viewer import Viewer
-from apps.chat.models import Conversation, ConversationMembership
+from apps.chat.models import Conversation, ConversationMembership, Note
 from apps.chat.selectors.conversations import conversation_get, is_chat_admin, visible_memberships
 from apps.core.errors import NotFound, ValidationFailed
 from apps.core.inputs import UNSET, Unset, is_set
@@ -124,12 +124,15 @@ def membership_delete(viewer: Viewer, *, conversation_id: object, user_id: objec
     return membership
 
 
-def mark_unread_for_others(conversation: Conversation, sender) -> list[int]:
+def mark_unread_for_others(conversation: Conversation, sender, note: Note | None = None) -> list[int]:
     """Called inside the transaction that delivers a note: every other member now has an unread
-    note. Returns the ids of memberships that went from read to unread (each gets one
-    ``conversation_membership.updated`` event for the live lists). Also records the
-    conversation's activity time (list order) and a ``conversation.updated`` event."""
+    note, and the sender has seen up to ``note``. Returns the ids of memberships that went from
+    read to unread (each gets one ``conversation_membership.updated`` event for the live lists).
+    Also records the conversation's activity time (list order) and a ``conversation.updated`` event."""
     sender_id = getattr(sender, "pk", sender)
+    if note is not None and note.delivered_at is not None:
+        ConversationMembership.objects.filter(conversation=conversation, user_id=sender_id).update(
+            viewed=True, last_viewed_note=note, last_viewed_at=note.delivered_at)
     flipped = list(conversation.memberships.filter(viewed=True).exclude(user_id=sender_id)
                    .values_list("pk", flat=True))
     if flipped:

@@ -1,0 +1,157 @@
+"""Note attachments: one path for base64 strings and ``Upload`` files.
+
+Both end in ``accept``: the size is checked against ``CHAT_ATTACHMENT_MAX_BYTES`` (a base64
+string before it is decoded), the type is sniffed from the bytes (the declared name, data-URL
+type or multipart content type is never trusted), and the bytes are written through Django's
+default storage under a name the server chooses. Downloads go through ``signed_url``: a
+short-lived signed link handed only to callers who may see the note (a ``Note`` type field
+reads through the viewer's selector), checked again by ``apps.chat.views.attachment``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from apps.core.errors import ValidationFailed
+from apps.core.timefmt import now
+
+SIGNING_SALT = "chat.attachment"
+
+# (magic bytes at offset 0, content type, extension); WebP is checked separately (RIFF....WEBP).
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"GIF87a", "image/gif", "gif"),
+    (b"GIF89a", "image/gif", "gif"),
+    (b"%PDF-", "application/pdf", "pdf"),
+)
+ALLOWED = "PNG, JPEG, GIF or WebP images and PDF documents"
+_DATA_URL = re.compile(r"\Adata:[\w.+-]*/?[\w.+-]*(?:;[\w=.+-]+)*;base64,", re.I)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An attachment as received, before any check. ``field`` is the input field that carried it."""
+
+    data: bytes
+    name: str
+    field: str
+
+
+@dataclass(frozen=True)
+class Stored:
+    name: str            # storage name
+    original_name: str   # shown as image_name
+    content_type: str
+
+
+def max_bytes() -> int:
+    return settings.CHAT_ATTACHMENT_MAX_BYTES
+
+
+def _too_large(field: str) -> ValidationFailed:
+    return ValidationFailed(field, f"The attachment is larger than {max_bytes() // (1024 * 1024)} MB "
+                                   f"({max_bytes()} bytes).")
+
+
+def from_base64(value: str, name: str | None, field: str = "attached_image_string") -> Incoming:
+    """A data URL (``data:image/png;base64,...``) or bare base64, as the file-upload guide sends it."""
+    text = value.strip()
+    match = _DATA_URL.match(text)
+    if match:
+        text = text[match.end():]
+    text = "".join(text.split())  # line-wrapped base64 is common
+    # Refused before decoding: a huge string must not be decoded into memory first.
+    if len(text) * 3 // 4 > max_bytes() + 3:
+        raise _too_large(field)
+    try:
+        data = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValidationFailed(field, "The attachment is not valid base64 (or a base64 data URL).") from error
+    if not data:
+        raise ValidationFailed(field, "The attachment is empty.")
+    return Incoming(data=data, name=name or "", field=field)
+
+
+def from_upload(upload: Any, field: str, name: str | None = None) -> Incoming:
+    """A file sent with the ``Upload`` scalar (a Django ``UploadedFile``)."""
+    size = getattr(upload, "size", None)
+    if not hasattr(upload, "read") or size is None:
+        raise ValidationFailed(field, "Send the file as a multipart upload (the GraphQL multipart request spec).")
+    if size > max_bytes():
+        raise _too_large(field)
+    data = upload.read(max_bytes() + 1)
+    if len(data) > max_bytes():
+        raise _too_large(field)
+    if not data:
+        raise ValidationFailed(field, "The attachment is empty.")
+    return Incoming(data=data, name=name or getattr(upload, "name", "") or "", field=field)
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the leading bytes, or None for anything not allowed."""
+    for magic, content_type, extension in _MAGIC:
+        if data.startswith(magic):
+            return content_type, extension
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    return None
+
+
+def clean_name(name: str, extension: str) -> str:
+    """A display name safe to echo back: no path, no control characters, at most 255 characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C" and ch not in '<>"').strip()
+    return (base or f"attachment.{extension}")[:255]
+
+
+def store(incoming: Incoming) -> Stored:
+    """Checks and writes one attachment; raises ``ValidationFailed`` on ``incoming.field``."""
+    if len(incoming.data) > max_bytes():
+        raise _too_large(incoming.field)
+    kind = sniff(incoming.data)
+    if kind is None:
+        raise ValidationFailed(incoming.field, f"This file type is not accepted: send {ALLOWED}.")
+    content_type, extension = kind
+    today = now()
+    # The storage name never contains anything the client sent.
+    path = f"chat/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    saved = default_storage.save(path, ContentFile(incoming.data))
+    return Stored(name=saved, original_name=clean_name(incoming.name, extension), content_type=content_type)
+
+
+def discard(stored: Stored | None) -> None:
+    """Removes a file whose record was not written (the transaction failed after storing it)."""
+    if stored is not None:
+        default_storage.delete(stored.name)
+
+
+def signed_token(note_id: int) -> str:
+    return signing.dumps({"n": note_id}, salt=SIGNING_SALT)
+
+
+def signed_path(note_id: int) -> str:
+    return f"{reverse('chat-attachment')}?{urlencode({'token': signed_token(note_id)})}"
+
+
+def note_id_from_token(token: str) -> int | None:
+    """The note id of a valid, unexpired token; None otherwise."""
+    try:
+        value = signing.loads(token, salt=SIGNING_SALT, max_age=settings.CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    note_id = value.get("n") if isinstance(value, dict) else None
+    return note_id if isinstance(note_id, int) else None
