@@ -18,6 +18,8 @@ class Context:
     viewer: Viewer = field(default_factory=Viewer.anonymous)
     # Used by transports without an HTTP request (WebSocket consumers).
     connection_params: dict[str, Any] = field(default_factory=dict)
+    # Reads that list fields share across the rows of one operation (keyed by their module).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:  # strawberry-django reads context["request"]
         return getattr(self, key)

@@ -95,6 +95,17 @@ def root_field_names(document, operation_name: str | None) -> set[str]:
     return names
 
 
+class FreshMemo(SchemaExtension):
+    """Empties the context's memo when an operation starts: a socket keeps one context for all
+    its operations, and what one operation read must not be taken as current by a later one."""
+
+    def on_execute(self) -> Iterator[None]:
+        memo = getattr(self.execution_context.context, "memo", None)
+        if memo is not None:
+            memo.clear()
+        yield
+
+
 class AuthenticationGate(SchemaExtension):
     """Default deny: an anonymous request may only touch the documented public root fields."""
 

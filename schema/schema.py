@@ -13,7 +13,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.accounts.types import compose_user_type
 from schema.errors import ErrorFormatter
-from schema.extensions import AuthenticationGate, OperationNameRequired, TextInputGuard, query_limits
+from schema.extensions import AuthenticationGate, FreshMemo, OperationNameRequired, TextInputGuard, query_limits
 
 DOMAINS = ("accounts", "announcements", "webhooks", "scheduling", "chat")
 
@@ -45,7 +45,7 @@ def build_schema() -> Schema:
         # Extensions are given as classes or factories: strawberry builds fresh ones per request
         # (the caches themselves live at module level and are shared).
         extensions=[*query_limits(), lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512),
-                    OperationNameRequired, AuthenticationGate, TextInputGuard, DjangoOptimizerExtension,
+                    OperationNameRequired, AuthenticationGate, FreshMemo, TextInputGuard, DjangoOptimizerExtension,
                     ErrorFormatter],
     )
 

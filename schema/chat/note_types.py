@@ -10,8 +10,9 @@ import strawberry_django
 from django.db.models import Prefetch
 from strawberry_django.optimizer import optimize
 
-from apps.accounts.models import User
+from apps.accounts.models import User, UserGroup
 from apps.accounts.selectors import visible_patients
+from apps.accounts.viewer import Viewer
 from apps.chat import models
 from apps.chat.selectors.notes import note_people, note_viewed, visible_notes
 from apps.chat.services.attachments import signed_path
@@ -179,9 +180,45 @@ def _recipient_ids_prefetch(info: strawberry.Info) -> Prefetch:
     return Prefetch("recipients", queryset=queryset, to_attr="_visible_recipient_ids")
 
 
-def _invitees(root: models.MessageBlast, info: strawberry.Info):
-    visible = visible_patients(info.context.viewer).values("pk")
-    return blast_invitees(root).filter(pk__in=visible).order_by("id")
+def _invitee_patients(info: strawberry.Info):
+    return optimize(visible_patients(info.context.viewer).filter(active=True).order_by("id"), info)
+
+
+# Active patients the caller may see among each blast's chosen patients and group members: the
+# same filter for every blast of a page, so two prefetches serve the whole list.
+def _invitee_recipients_prefetch(info: strawberry.Info) -> Prefetch:
+    return Prefetch("recipients", queryset=_invitee_patients(info), to_attr="_invitee_recipients")
+
+
+def _invitee_groups_prefetch(info: strawberry.Info) -> Prefetch:
+    members = Prefetch("users", queryset=_invitee_patients(info), to_attr="_invitee_members")
+    return Prefetch("user_groups", queryset=UserGroup.objects.prefetch_related(members), to_attr="_invitee_groups")
+
+
+INVITEE_PREFETCHES = [_invitee_recipients_prefetch, _invitee_groups_prefetch]
+
+
+def _sender_sees(info: strawberry.Info, sender_id: int) -> frozenset[int]:
+    """The patients a blast's sender may see (a blast reaches only those), read once per sender
+    and request: a page of one provider's blasts costs one query, whatever its size."""
+    cache = info.context.memo.setdefault("chat.blast_sender_patients", {})
+    if sender_id not in cache:
+        sender = User.objects.select_related("membership").filter(pk=sender_id).first()
+        cache[sender_id] = frozenset(visible_patients(Viewer(user=sender)).values_list("pk", flat=True)) \
+            if sender is not None else frozenset()
+    return cache[sender_id]
+
+
+def _invitees(root: models.MessageBlast, info: strawberry.Info) -> list[User]:
+    """The blast's patients (chosen, or members of its groups) that both its sender and the caller see."""
+    if not hasattr(root, "_invitee_recipients"):
+        visible = visible_patients(info.context.viewer).values("pk")
+        return list(blast_invitees(root).filter(pk__in=visible).order_by("id"))
+    found = {user.pk: user for user in root._invitee_recipients}
+    for group in root._invitee_groups:
+        found.update((user.pk, user) for user in group._invitee_members)
+    allowed = _sender_sees(info, root.sender_id)
+    return [found[pk] for pk in sorted(found) if pk in allowed]
 
 
 def _recipients(root: models.MessageBlast, info: strawberry.Info) -> list[User]:
@@ -229,14 +266,16 @@ class NoteSchedulerType:
     def selected_user_groups(self, root: models.MessageBlast) -> list[UserGroupType] | None:
         return sorted(root.user_groups.all(), key=lambda g: g.pk)
 
-    @strawberry_django.field(description="The patients the blast reaches: chosen patients and group members "
-                                         "(read per blast: group membership is resolved when asked).")
+    @strawberry_django.field(description="The patients the blast reaches: chosen patients and members of its "
+                                         "groups (group membership as it is when asked).", only=["sender_id"],
+                             prefetch_related=INVITEE_PREFETCHES)
     def invitees(self, root: models.MessageBlast, info: strawberry.Info) -> list[UserType]:
-        return list(_invitees(root, info))
+        return _invitees(root, info)
 
-    @strawberry_django.field(description="The first four invitees, by id.")
+    @strawberry_django.field(description="The first four invitees, by id.", only=["sender_id"],
+                             prefetch_related=INVITEE_PREFETCHES)
     def first_four_invitees(self, root: models.MessageBlast, info: strawberry.Info) -> list[UserType]:
-        return list(_invitees(root, info)[:4])
+        return _invitees(root, info)[:4]
 
     @strawberry_django.field(only=["sent_at"], prefetch_related=[_blast_notes_prefetch],
                              description="The first note the blast delivered that the caller may see (null until "

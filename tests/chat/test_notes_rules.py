@@ -178,17 +178,23 @@ def test_a_patient_sees_a_fellow_patient_only_by_display_name(gql, keys, world):
 
 def test_scheduled_blasts_list_sql_is_flat_in_page_size(gql, keys, world, count_queries):
     patients = [factories.patient(world.org, provider=world.provider) for _ in range(3)]
+    group = factories.UserGroup.objects.create(organization=world.org, name="Blasted")
+    member = factories.patient(world.org, provider=world.provider, group=group)
     for n in range(12):
         blast = MessageBlast.objects.create(organization=world.org, sender=world.provider, content=f"b{n}",
                                             scheduled_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
         blast.recipients.set(patients)
+        blast.user_groups.add(group)
     query = """query($n: Int) { scheduledMessageBlasts(page_size: $n) { id note_content invitees_count
         participant_ids updated_at user { id full_name } selected_users { id } selected_user_groups { id }
-        note { id content creator { id } } } }"""
+        invitees { id } first_four_invitees { id } note { id content creator { id } } } }"""
+    expected = [{"id": str(p.pk)} for p in sorted([*patients, member], key=lambda p: p.pk)]
 
     def run(size: int) -> int:
         result, queries = count_queries(lambda: gql(query, {"n": size}, key=keys["provider"]))
-        assert len(data_of(result)["scheduledMessageBlasts"]) == size
+        blasts = data_of(result)["scheduledMessageBlasts"]
+        assert len(blasts) == size
+        assert all(b["invitees"] == expected and b["first_four_invitees"] == expected[:4] for b in blasts)
         return queries
 
     gql("{ currentUser { id } }", key=keys["provider"])  # the key's last_used_at write, outside the measure
