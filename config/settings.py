@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.announcements",
     "apps.scheduling",
     "apps.chat",
+    "apps.forms",
     "webhooks",
 ]
 
