@@ -21,9 +21,7 @@ import asyncio
 import gc
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,28 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    import httpx
-
-    uvicorn = Path(sys.executable).with_name("uvicorn")
-    process = subprocess.Popen([str(uvicorn), "config.asgi:application", "--host", "127.0.0.1", "--port",
-                                str(port), "--log-level", "warning", "--ws-per-message-deflate", "false"],
-                               cwd=ROOT, env={**os.environ, "LOG_LEVEL": "WARNING"})
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"server on port {port} did not start")
+from bench._servers import free_port, start_server  # noqa: E402  (needs ROOT on the path)
 
 
 def setup_data(subscribers: int) -> tuple[int, str, list[str]]:

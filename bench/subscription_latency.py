@@ -24,9 +24,7 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._servers import free_port, start_server  # noqa: E402  (needs ROOT on the path)
 
 TRANSPORTS = ("actioncable", "graphql-transport-ws")
 MARKER = re.compile(r"Mark\d+[wr]\d+")
@@ -108,29 +108,6 @@ SCENARIOS = {
 }
 # Chat's notes are what the issue measures.
 DEFAULT_SCENARIO = "note"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    import httpx
-
-    uvicorn = Path(sys.executable).with_name("uvicorn")
-    process = subprocess.Popen([str(uvicorn), "config.asgi:application", "--host", "127.0.0.1", "--port",
-                                str(port), "--log-level", "warning", "--ws-per-message-deflate", "false"],
-                               cwd=ROOT, env={**os.environ, "LOG_LEVEL": "WARNING"})
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"server on port {port} did not start")
 
 
 class Subscribers:
