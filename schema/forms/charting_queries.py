@@ -18,6 +18,7 @@ from schema.forms.charting_types import (
     FormHistoryType,
     SmartPhraseOrderKeys,
     SmartPhraseType,
+    with_note_batch,
 )
 from schema.pagination import paginate
 
@@ -80,7 +81,7 @@ class Query:
             info.context.viewer, user_id=user_id, custom_module_form_id=custom_module_form_id, filler_id=filler_id,
             form_answer_group_id=form_answer_group_id, keywords=keywords, name=name, date=date,
             start_date=start_date, end_date=end_date)
-        return list(optimize(qs, info)[:selectors.MAX_CHARTING_ITEMS])
+        return with_note_batch(list(optimize(qs, info)[:selectors.MAX_CHARTING_ITEMS]))
 
     @strawberry.field(description="One addendum of a chart note the caller may see.")
     def chartingNoteAddendum(self, info: Info, id: strawberry.ID | None = None) -> ChartingNoteAddendumType | None:  # noqa: N802

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 import strawberry_django
 from django.db.models import Count
+from strawberry_django.optimizer import optimize
 
 from apps.core.timefmt import format_datetime
 from apps.forms import models
+from apps.forms.selectors.charting import visible_answer_groups
 from schema.accounts.types import UserType, shown_prefetch, shown_user, shown_user_field
 
 if TYPE_CHECKING:
@@ -136,6 +138,17 @@ class SmartPhraseType:
         return getattr(root, "cursor", None)
 
 
+BATCH_ATTR = "_charting_note_batch"
+
+
+def with_note_batch(rows: list[models.FormAnswerGroup]) -> list[models.FormAnswerGroup]:
+    """Marks the items of one list so their ``form_answer_group`` fields load in one query."""
+    batch: dict[str, Any] = {"ids": [row.pk for row in rows], "loaded": None}
+    for row in rows:
+        setattr(row, BATCH_ATTR, batch)
+    return rows
+
+
 def _signed_annotation(info: strawberry.Info) -> Any:
     return Count("form_answer_group_signings", distinct=True)
 
@@ -157,8 +170,16 @@ class ChartingItemType:
         return strawberry.ID(str(root.pk))
 
     @strawberry_django.field(only=["id"])
-    def form_answer_group(self, root: models.FormAnswerGroup) -> FormAnswerGroupRef | None:
-        return root
+    def form_answer_group(self, root: models.FormAnswerGroup, info: strawberry.Info) -> FormAnswerGroupRef | None:
+        # The item is the note itself, but loaded with only the item's columns; the note's own
+        # selection is loaded once for the whole list (``with_note_batch``), not per row.
+        batch = getattr(root, BATCH_ATTR, None)
+        scoped = visible_answer_groups(info.context.viewer)
+        if batch is None:
+            return optimize(scoped.filter(pk=root.pk), info).first()
+        if batch.get("loaded") is None:
+            batch["loaded"] = {g.pk: g for g in optimize(scoped.filter(pk__in=batch["ids"]), info)}
+        return batch["loaded"].get(root.pk)
 
     @strawberry_django.field(select_related=["custom_module_form"],
                              only=["custom_module_form__name", "custom_module_form__use_for_charting",
