@@ -251,7 +251,7 @@ def delete_smart_phrase(viewer: Viewer, phrase_id: object) -> SmartPhrase:
 
 def unavailable(feature: str) -> None:
     """Published mutations of absent features validate and answer this (docs/compatibility.md)."""
-    raise ValidationFailed(None, f"{feature} is not available in this product.")
+    raise ValidationFailed(None, f"Not available in this product: {feature}.")
 
 
 @transaction.atomic
