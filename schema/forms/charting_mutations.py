@@ -12,7 +12,8 @@ from schema.payloads import provided, run
 
 
 def _generate_pdf(info: Info, values: dict) -> dict:
-    patient, _pdf = charting.charting_pdf(info.context.viewer, values.get("id"), values.get("form_answer_group_array"))
+    patient, _pdf = charting.charting_pdf(info.context.viewer, values.get("id"), values.get("form_answer_group_array"),
+                                          values.get("pdf_letterhead_template_id"))
     return {"user": patient}
 
 
@@ -70,7 +71,8 @@ class Mutation:
     def updateAddendum(self, info: Info, input: inputs.UpdateAddendumInput | None = None) -> p.UpdateAddendumPayload:  # noqa: N802
         values = provided(input)
         return run(p.UpdateAddendumPayload, lambda: charting.update_addendum(
-            info.context.viewer, values.get("id"), values.get("content")), "addendum")
+            info.context.viewer, values.get("id"), values.get("content"), values.get("form_answer_group_id")),
+            "addendum")
 
     @strawberry.mutation(description="Creates a smart phrase (a reusable text snippet) of the caller.")
     def createSmartPhrase(  # noqa: N802
@@ -119,33 +121,39 @@ class Mutation:
     def convertGeneratedFormAnswerGroup(  # noqa: N802
         self, info: Info, input: inputs.ConvertGeneratedFormAnswerGroupInput | None = None
     ) -> p.ConvertGeneratedFormAnswerGroupPayload:
-        return run(p.ConvertGeneratedFormAnswerGroupPayload, lambda: charting.unavailable("AI-generated notes"))
+        return run(p.ConvertGeneratedFormAnswerGroupPayload, lambda: charting.absent_record(
+            info.context.viewer, "id", "AI-generated note", "AI-generated notes"))
 
     @strawberry.mutation(description="AI-generated notes are not available: answers a message.")
     def rejectGeneratedFormAnswerGroup(  # noqa: N802
         self, info: Info, input: inputs.RejectGeneratedFormAnswerGroupInput | None = None
     ) -> p.RejectGeneratedFormAnswerGroupPayload:
-        return run(p.RejectGeneratedFormAnswerGroupPayload, lambda: charting.unavailable("AI-generated notes"))
+        return run(p.RejectGeneratedFormAnswerGroupPayload, lambda: charting.absent_record(
+            info.context.viewer, "id", "AI-generated note", "AI-generated notes"))
 
     @strawberry.mutation(description="AI-generated notes are not available: answers a message.")
     def updateGeneratedFormAnswerGroupFeedback(  # noqa: N802
         self, info: Info, input: inputs.UpdateGeneratedFormAnswerGroupFeedbackInput | None = None
     ) -> p.UpdateGeneratedFormAnswerGroupFeedbackPayload:
         return run(p.UpdateGeneratedFormAnswerGroupFeedbackPayload,
-                   lambda: charting.unavailable("AI-generated notes"))
+                   lambda: charting.absent_record(info.context.viewer, "id", "AI-generated note", "AI-generated notes"))
 
     @strawberry.mutation(description="Message drafts are not kept by this product: answers a message.")
     def createDraft(self, info: Info, input: inputs.CreateDraftInput | None = None) -> p.CreateDraftPayload:  # noqa: N802
-        return run(p.CreateDraftPayload, lambda: charting.unavailable("Message drafts"))
+        values = provided(input)
+        return run(p.CreateDraftPayload,
+                   lambda: charting.draft_create(info.context.viewer, values.get("conversation_membership_id")))
 
     @strawberry.mutation(description="Message drafts are not kept by this product: answers a message.")
     def removeDraft(self, info: Info, input: inputs.RemoveDraftInput | None = None) -> p.RemoveDraftPayload:  # noqa: N802
-        return run(p.RemoveDraftPayload, lambda: charting.unavailable("Message drafts"))
+        return run(p.RemoveDraftPayload,
+                   lambda: charting.absent_record(info.context.viewer, "id", "Draft", "message drafts"))
 
     @strawberry.mutation(description="Notification settings are not part of this product: answers a message.")
     def unsubscribeFromNotification(  # noqa: N802
         self, info: Info, input: inputs.UnsubscribeFromNotificationInput | None = None
     ) -> p.UnsubscribeFromNotificationPayload:
+        values = provided(input)
         return run(p.UnsubscribeFromNotificationPayload,
-                   lambda: charting.unavailable("Unsubscribing from notifications"),
+                   lambda: charting.unsubscribe(info.context.viewer, values.get("user_id")),
                    failed={"notificationSettingUpdated": False})

@@ -79,15 +79,17 @@ def test_absent_features_answer_a_message(gql, keys, world):
          '{ generated_form_answer_group { id } messages { message } }', "rejectGeneratedFormAnswerGroup"),
         ('updateGeneratedFormAnswerGroupFeedback(input: {id: "1", feedback: "ok"}) '
          '{ generated_form_answer_group { id } messages { message } }', "updateGeneratedFormAnswerGroupFeedback"),
-        ('createDraft(input: {content: "hi", conversation_membership_id: "1"}) { draft { id } messages { message } }',
-         "createDraft"),
+        ('createDraft(input: {content: "hi"}) { draft { id } messages { message } }', "createDraft"),
         ('removeDraft(input: {id: "1"}) { draft { id } messages { message } }', "removeDraft"),
-        ('unsubscribeFromNotification(input: {user_id: "1"}) { notificationSettingUpdated messages { message } }',
-         "unsubscribeFromNotification"),
+        (f'unsubscribeFromNotification(input: {{user_id: "{world.owner.pk}"}}) {{ notificationSettingUpdated '
+         'messages { message } }', "unsubscribeFromNotification"),
     ):
         body = data_of(gql("mutation { " + mutation + " }", key=keys["owner"]))[name]
-        assert "not available" in body["messages"][0]["message"]
+        assert "not available" in body["messages"][0]["message"].lower()
         assert not any(v for k, v in body.items() if k != "messages")
+    missing = data_of(gql('mutation { createDraft(input: {conversation_membership_id: "999999"}) '
+                          '{ messages { field code } } }', key=keys["owner"]))["createDraft"]["messages"]
+    assert missing == [{"field": "conversation_membership_id", "code": "NOT_FOUND"}]
     queries = data_of(gql('{ draft(conversation_membership_id: "1") { id } '
                           'formHistories(patient_id: "1", sourceable_type: OnboardingItem) { id action } }',
                           key=keys["owner"]))

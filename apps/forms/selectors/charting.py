@@ -47,9 +47,8 @@ def visible_addenda(viewer: Viewer) -> QuerySet[ChartingNoteAddendum]:
     return ChartingNoteAddendum.objects.filter(form_answer_group__in=visible_answer_groups(viewer))
 
 
-def addendum_get(viewer: Viewer, addendum_id: object) -> ChartingNoteAddendum | None:
-    pk = parse_id(addendum_id)
-    return visible_addenda(viewer).filter(pk=pk).first() if pk else None
+def addendum_get(viewer: Viewer, addendum_id: object, *, field: str = "id") -> ChartingNoteAddendum:
+    return get_visible(visible_addenda(viewer), addendum_id, "Addendum", field=field)
 
 
 # --- smart phrases -------------------------------------------------------------------------

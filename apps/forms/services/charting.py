@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from apps.accounts.models import User
+from apps.accounts.selectors import user_get
 from apps.accounts.viewer import MEMBER, Viewer
 from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
 from apps.core.lookup import get_visible, parse_id
@@ -116,6 +117,7 @@ def create_signing(viewer: Viewer, group_id: object, user_id: object = None) -> 
     """The viewer signs (or co-signs) a note; a signature is never given on someone's behalf."""
     viewer.require(MEMBER)
     if user_id not in (None, "") and parse_id(user_id) != viewer.user_id:
+        user_get(viewer, user_id, field="user_id")  # an unknown or hidden user is "not found"
         raise ValidationFailed("user_id", "You can only sign as yourself.")
     group = group_get(viewer, group_id, field="form_answer_group_id")
     return _add_signing(viewer, group)
@@ -175,20 +177,22 @@ def _addendum_content(content: str | None) -> str:
 def create_addendum(viewer: Viewer, group_id: object, content: str | None) -> ChartingNoteAddendum:
     """Addenda are how a locked note is amended; an unlocked note is simply edited."""
     viewer.require(MEMBER)
-    text = _addendum_content(content)
     group = group_get(viewer, group_id, field="form_answer_group_id")
+    text = _addendum_content(content)
     if not group.is_locked:
         raise ValidationFailed("form_answer_group_id", "Addenda are added to locked chart notes; edit this one.")
     return ChartingNoteAddendum.objects.create(form_answer_group=group, user_id=viewer.user_id, content=text)
 
 
 @transaction.atomic
-def update_addendum(viewer: Viewer, addendum_id: object, content: str | None) -> ChartingNoteAddendum:
+def update_addendum(viewer: Viewer, addendum_id: object, content: str | None,
+                    group_id: object = None) -> ChartingNoteAddendum:
     """An addendum is part of the locked record: once added it is never rewritten."""
     viewer.require(MEMBER)
+    group = group_get(viewer, group_id, field="form_answer_group_id") if group_id not in (None, "") else None
     addendum = addendum_get(viewer, addendum_id)
-    if addendum is None:
-        raise NotFound("id", "Addendum not found.")
+    if group is not None and addendum.form_answer_group_id != group.pk:
+        raise NotFound("id", "Addendum not found.")  # not an addendum of that note
     raise ValidationFailed("id", "An addendum cannot be changed once added; add another addendum.")
 
 
@@ -254,6 +258,29 @@ def unavailable(feature: str) -> None:
     raise ValidationFailed(None, f"Not available in this product: {feature}.")
 
 
+def absent_record(viewer: Viewer, field: str, what: str, feature: str) -> None:
+    """An id of a record kind this product never creates: always missing, and says why."""
+    viewer.require()
+    raise NotFound(field, f"{what} not found: {feature} are not available in this product.")
+
+
+def draft_create(viewer: Viewer, membership_id: object) -> None:
+    viewer.require()
+    if membership_id not in (None, ""):
+        from apps.chat.selectors.conversations import visible_memberships
+
+        get_visible(visible_memberships(viewer), membership_id, "Conversation membership",
+                    field="conversation_membership_id")
+    unavailable("message drafts")
+
+
+def unsubscribe(viewer: Viewer, user_id: object) -> None:
+    viewer.require()
+    if user_id not in (None, ""):
+        user_get(viewer, user_id, field="user_id")
+    unavailable("notification settings")
+
+
 @transaction.atomic
 def set_scribe_instructions(viewer: Viewer, form_id: object, instructions: str | None) -> CustomModuleForm:
     """The instructions an AI scribe would follow for a template; kept on the template even though
@@ -317,9 +344,13 @@ def _section(group: FormAnswerGroup) -> pdf.Section:
                        addenda=addenda)
 
 
-def charting_pdf(viewer: Viewer, group_id: object = None, array: str | None = None) -> tuple[User, bytes]:
+def charting_pdf(viewer: Viewer, group_id: object = None, array: str | None = None,
+                 letterhead_id: object = None) -> tuple[User, bytes]:
     """The PDF of one or more visible notes of one patient, and that patient."""
     viewer.require(MEMBER)
+    if letterhead_id not in (None, ""):
+        raise NotFound("pdf_letterhead_template_id",
+                       "PDF letterhead template not found: letterhead templates are not available in this product.")
     wanted = _pdf_ids(group_id, array)
     groups = []
     for raw in wanted:
