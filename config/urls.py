@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.scheduling.urls")),
     path("", include("apps.chat.urls")),
+    path("", include("apps.forms.urls")),
 ]

@@ -417,6 +417,8 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
                               "datetime": "2031-05-06T15:00:00Z"},
         "updateAppointment": {"id": str(seen.pk), "notes": "changed"},
         "createNote": {"conversation_id": str(s.extra["chat"].pk), "content": "Hello"},
+        "unlockFormAnswerGroup": {"description": "Correction"},
+        "updateGeneratedFormAnswerGroupFeedback": {"feedback": "Fine"},
         "updateNote": {"id": str(s.extra["chat_note"].pk), "content": "Changed"},
         "updateNoteScheduler": {"id": str(s.extra["blast"].pk)},
         "createMessageBlast": {"note": {"content": "Hello all"}},

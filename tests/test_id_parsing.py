@@ -79,7 +79,18 @@ def readable(world) -> dict[str, str]:
         "availability": helpers.weekly(world.provider, 1).pk,
         "appointment": appointment.pk,
         **_chat_records(world),
+        **_charting_records(world),
     }.items()}
+
+
+def _charting_records(world) -> dict[str, int]:
+    from apps.forms.models import ChartingNoteAddendum, CustomModuleForm, FormAnswerGroup
+
+    form = CustomModuleForm.objects.create(organization=world.org, name="SOAP", use_for_charting=True)
+    group = FormAnswerGroup.objects.create(organization=world.org, custom_module_form=form, user=world.patients[0],
+                                           filler=world.owner, locked_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    addendum = ChartingNoteAddendum.objects.create(form_answer_group=group, user=world.owner, content="Later")
+    return {"chartingNoteAddendum": addendum.pk}
 
 
 def _chat_records(world) -> dict[str, int]:

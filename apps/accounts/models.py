@@ -131,6 +131,9 @@ class OrganizationMembership(models.Model):
     has_api_access = models.BooleanField(default=True)
     # Chat: a two-person conversation is created when this member joins a patient's care team.
     auto_create_convo_for_care_team = models.BooleanField(default=False)
+    # Charting (apps.forms.services.charting): who may lock and unlock chart notes. Owners hold both.
+    can_lock_own_charting_notes = models.BooleanField(default=True)
+    can_lock_others_charting_notes = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
