@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from apps.accounts.viewer import Viewer
 from apps.core.errors import NotFound, ValidationFailed
@@ -19,24 +20,10 @@ pytestmark = pytest.mark.django_db
 
 
 def parse_pdf(document: bytes) -> str:
-    """Checks the structure a reader relies on (header, xref offsets, trailer) and returns the
-    text shown by the page streams."""
-    assert document.startswith(b"%PDF-1.")
-    assert document.rstrip().endswith(b"%%EOF")
-    startxref = int(re.search(rb"startxref\n(\d+)\n%%EOF", document).group(1))
-    assert document[startxref:startxref + 4] == b"xref"
-    count = int(re.match(rb"xref\n0 (\d+)\n", document[startxref:]).group(1))
-    entries = re.findall(rb"(\d{10}) 00000 n ", document[startxref:])
-    assert len(entries) == count - 1
-    for number, offset in enumerate(entries, start=1):
-        assert document[int(offset):].startswith(b"%d 0 obj" % number)
-    pages = re.search(rb"/Type /Pages /Kids \[([^\]]*)\] /Count (\d+)", document)
-    assert len(re.findall(rb"\d+ 0 R", pages.group(1))) == int(pages.group(2)) >= 1
-    text = []
-    for stream in re.findall(rb"stream\n(.*?)\nendstream", document, re.S):
-        for shown in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", stream):
-            text.append(re.sub(rb"\\(.)", rb"\1", shown).decode("cp1252"))
-    return "\n".join(text)
+    """The text of every page, read back by an independent parser (pypdf), which also checks the
+    file's structure (header, cross-reference table, trailer) as it loads it."""
+    reader = PdfReader(io.BytesIO(document), strict=True)
+    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def test_render_escapes_wraps_and_paginates():
@@ -45,8 +32,8 @@ def test_render_escapes_wraps_and_paginates():
                                        [("Plan", long_answer), ("Emoji", "ok 🙂")], ["Addendum text"])])
     text = parse_pdf(document)
     assert "Note (draft) \\ v2" in text and "Patient: Zoë" in text and "Addendum text" in text
-    assert "ok ?" in text  # outside the standard fonts' encoding
-    assert int(re.search(rb"/Count (\d+)", document).group(1)) > 1
+    assert "ok ?" in text  # outside the core fonts' Latin-1
+    assert len(PdfReader(io.BytesIO(document)).pages) > 1
 
 
 def test_chart_note_pdf_has_answers_signatures_and_addenda(gql, keys, world):
