@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
+from strawberry_django.optimizer import optimize
 
 from apps.forms.selectors import templates as selectors
 from schema.context import Info
@@ -34,7 +35,7 @@ class Query:
         self, info: Info, id: strawberry.ID | None = None, charting: bool | None = None,
         default: bool | None = None,
     ) -> CustomModuleFormType | None:
-        return selectors.form_get(info.context.viewer, id)
+        return optimize(selectors.form_by_id(info.context.viewer, id), info).first()
 
     @strawberry.field(description="Form templates of the caller's organization; active_status true lists "
                       "archived ones.")

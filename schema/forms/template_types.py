@@ -111,8 +111,14 @@ class CustomModuleType:
         description="Whether another question of the form is shown depending on this one's answer.")
     def controls_conditional_modules(self, root: models.CustomModule) -> bool | None:
         mine = str(root.pk)
-        return any((m.custom_module_condition or {}).get("conditional_custom_module_id") == mine
-                   for m in root.custom_module_form._condition_sources)
+        form = root.custom_module_form
+        # Loaded by the prefetch in lists; a question read on its own (a mutation payload) asks.
+        sources = getattr(form, "_condition_sources", None)
+        if sources is None:
+            return models.CustomModule.objects.filter(
+                custom_module_form_id=root.custom_module_form_id,
+                custom_module_condition__conditional_custom_module_id=mine).exists()
+        return any((m.custom_module_condition or {}).get("conditional_custom_module_id") == mine for m in sources)
 
     @strawberry_django.field(
         select_related=["custom_module_form__copied_from"],
@@ -186,6 +192,10 @@ class CustomModuleFormType:
     @strawberry_django.field(prefetch_related=[_answer_groups_prefetch],
                              description="Filled-out forms of this template the caller may see (none "
                              "without credentials).")
-    def form_answer_groups(self, root: models.CustomModuleForm) -> list[Annotated[
-            "FormAnswerGroupType", strawberry.lazy("schema.forms.answer_types")]]:
-        return list(getattr(root, "_visible_answer_groups", []))
+    def form_answer_groups(self, root: models.CustomModuleForm, info: strawberry.Info) -> list[Annotated[
+            FormAnswerGroupType, strawberry.lazy("schema.forms.answer_types")]]:
+        loaded = getattr(root, "_visible_answer_groups", None)
+        if loaded is None:  # a template from a mutation payload: not prefetched
+            loaded = answer_groups_of_forms(info.context.viewer).filter(custom_module_form=root).order_by(
+                "-created_at", "-id")
+        return list(loaded)

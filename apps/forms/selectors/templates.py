@@ -56,9 +56,10 @@ def readable_forms(viewer: Viewer) -> QuerySet[CustomModuleForm]:
     return visible_forms(viewer)
 
 
-def form_get(viewer: Viewer, raw_id: object) -> CustomModuleForm | None:
+def form_by_id(viewer: Viewer, raw_id: object) -> QuerySet[CustomModuleForm]:
+    """At most the one readable template with this id (a queryset, so the caller can optimize it)."""
     pk = parse_id(raw_id)
-    return readable_forms(viewer).filter(pk=pk).first() if pk else None
+    return readable_forms(viewer).filter(pk=pk) if pk else CustomModuleForm.objects.none()
 
 
 def forms_filter(viewer: Viewer, *, active_status: bool | None = None, category: str | None = None,
