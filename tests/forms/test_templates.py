@@ -240,3 +240,38 @@ def test_list_sql_count_is_flat(gql, world, keys, count_queries):
                                                                                       key=keys["provider"]))
             assert len(data_of(result)[name]) == size
         assert counts[(name, 2)] == counts[(name, 10)], counts
+
+
+def test_copy_question_lands_right_after_it(gql, world, keys):
+    form = make_form(world)
+    first = form.custom_modules.order_by("position").first()
+    result = data_of(gql("mutation($id: ID) { copyCustomModule(input: {id: $id}) { customModule { id label "
+                         "position_integer } messages { field } } }", {"id": str(first.pk)},
+                         key=keys["provider"]))["copyCustomModule"]
+    assert result["messages"] == [] and result["customModule"]["position_integer"] == 1
+    assert labels(form) == ["Allergies", "Allergies", "Symptoms"]
+
+
+def test_scribe_instructions_are_stored_and_shown(gql, world, keys, other_keys):
+    form = make_form(world)
+    mutation = "mutation($id: ID!, $text: String) { setCustomModuleFormScribeInstructions(input: " \
+               "{custom_module_form_id: $id, custom_instructions: $text}) { customModuleForm { customInstructions } " \
+               "messages { field } } }"
+    result = data_of(gql(mutation, {"id": str(form.pk), "text": "Be brief"}, key=keys["provider"]))
+    assert result["setCustomModuleFormScribeInstructions"]["customModuleForm"] == {"customInstructions": "Be brief"}
+    other = data_of(gql(mutation, {"id": str(form.pk), "text": "x"}, key=other_keys["owner"]))
+    assert other["setCustomModuleFormScribeInstructions"]["messages"] == [{"field": "custom_module_form_id"}]
+
+
+def test_sorting_and_keywords(gql, world, keys):
+    for name in ("Bravo", "Alpha", "Charlie"):
+        make_form(world, name)
+    query = "query($s: String, $o: CustomModuleFormOrderKeys) { customModuleForms(sort_by: $s, order_by: $o) " \
+            "{ name } }"
+    names = lambda **v: [f["name"] for f in data_of(gql(query, v, key=keys["staff"]))["customModuleForms"]]  # noqa: E731
+    assert names(s="name_desc") == ["Charlie", "Bravo", "Alpha"]
+    assert names(o="CREATED_AT_ASC") == ["Bravo", "Alpha", "Charlie"]
+    modules = data_of(gql("{ customModules(keywords: \"sympt\") { label custom_module_form { name } } }",
+                          key=keys["patient"]))["customModules"]
+    assert sorted(m["custom_module_form"]["name"] for m in modules) == ["Alpha", "Bravo", "Charlie"]
+    assert error_codes(gql("{ customModules { id } }")) == ["UNAUTHENTICATED"]
