@@ -110,22 +110,22 @@ class CopyCustomModuleInput:
 
 @strawberry.input(name="CreateCustomModuleFileAttachmentInput")
 class CreateCustomModuleFileAttachmentInput:
-    custom_module_id: strawberry.ID
-    upload_id: strawberry.ID
+    custom_module_id: strawberry.ID | None = None
+    upload_id: strawberry.ID | None = None
 
 
 @strawberry.input(name="CreateCustomModuleFileAttachmentUploadUrlInput")
 class CreateCustomModuleFileAttachmentUploadUrlInput:
-    custom_module_id: strawberry.ID
-    filename: str
-    byte_size: int
-    checksum: str
-    content_type: str
+    custom_module_id: strawberry.ID | None = None
+    filename: str | None = None
+    byte_size: int | None = None
+    checksum: str | None = None
+    content_type: str | None = None
 
 
 @strawberry.input(name="DeleteCustomModuleFileAttachmentInput")
 class DeleteCustomModuleFileAttachmentInput:
-    file_attachment_id: strawberry.ID
+    file_attachment_id: strawberry.ID | None = None
 
 
 FORM_FIELDS = ("name", "use_for_charting", "use_for_program", "is_video", "prefill", "external_id",

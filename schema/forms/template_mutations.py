@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import strawberry
 
-from apps.accounts.viewer import MEMBER
-from apps.core.errors import ValidationFailed
+from apps.forms.models import CustomModule
 from apps.forms.services import templates as services
 from schema.context import Info
 from schema.forms import template_inputs as inputs
 from schema.forms import template_payloads as payloads
+from schema.forms.template_types import FileAttachmentType
 from schema.payloads import run
 
-NO_DIRECT_UPLOADS = "Direct uploads are not available; files on questions are not supported yet."
 
-
-def _not_available(info: Info, field: str) -> None:
-    info.context.viewer.require(MEMBER)
-    raise ValidationFailed(field, NO_DIRECT_UPLOADS)
+def _file_out(module: CustomModule) -> FileAttachmentType:
+    return FileAttachmentType(id=strawberry.ID(str(module.pk)), url=module.file_attachment.url)
 
 
 @strawberry.type
@@ -102,20 +99,26 @@ class Mutation:
         return run(payloads.CopyCustomModulePayload,
                    lambda: services.copy_module(info.context.viewer, input.id if input else None), "customModule")
 
-    @strawberry.mutation(description="Not available: answers a messages entry.")
+    @strawberry.mutation(description="Direct uploads are not available: answers a messages entry.")
     def createCustomModuleFileAttachmentUploadUrl(  # noqa: N802
         self, info: Info, input: inputs.CreateCustomModuleFileAttachmentUploadUrlInput | None = None
     ) -> payloads.CreateUploadUrlPayload | None:
-        return run(payloads.CreateUploadUrlPayload, lambda: _not_available(info, "custom_module_id"))
+        raw_id = input.custom_module_id if input else None
+        return run(payloads.CreateUploadUrlPayload, lambda: services.upload_url(info.context.viewer, raw_id))
 
-    @strawberry.mutation(description="Not available: answers a messages entry.")
+    @strawberry.mutation(description="Direct uploads are not available: every upload_id is missing.")
     def createCustomModuleFileAttachment(  # noqa: N802
         self, info: Info, input: inputs.CreateCustomModuleFileAttachmentInput | None = None
     ) -> payloads.CreateFileAttachmentPayload | None:
-        return run(payloads.CreateFileAttachmentPayload, lambda: _not_available(info, "upload_id"))
+        data = input or inputs.CreateCustomModuleFileAttachmentInput()
+        return run(payloads.CreateFileAttachmentPayload,
+                   lambda: services.attach_upload(info.context.viewer, data.custom_module_id, data.upload_id))
 
-    @strawberry.mutation(description="Not available: answers a messages entry.")
+    @strawberry.mutation(description="Detaches the file of a question (file_attachment_id is the question's "
+                         "FileAttachment id).")
     def deleteCustomModuleFileAttachment(  # noqa: N802
         self, info: Info, input: inputs.DeleteCustomModuleFileAttachmentInput | None = None
     ) -> payloads.DeleteFileAttachmentPayload | None:
-        return run(payloads.DeleteFileAttachmentPayload, lambda: _not_available(info, "file_attachment_id"))
+        raw_id = input.file_attachment_id if input else None
+        return run(payloads.DeleteFileAttachmentPayload,
+                   lambda: _file_out(services.remove_file(info.context.viewer, raw_id)), "file_attachment")

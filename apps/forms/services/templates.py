@@ -15,8 +15,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.selectors import visible_users
 from apps.accounts.viewer import MEMBER, Viewer
-from apps.core.errors import Collector, ValidationFailed
+from apps.core.errors import Collector, ErrorCode, NotFound, ValidationFailed
 from apps.core.inputs import UNSET, Unset, is_set
 from apps.core.jobs import email
 from apps.core.lookup import get_visible, parse_id
@@ -27,6 +28,7 @@ from apps.forms.selectors.templates import editable_forms, module_get
 MAX_NAME = 255
 MAX_TEXT = 20_000
 MAX_COPIES = 50
+NO_DIRECT_UPLOADS = "Direct uploads are not available; files on questions cannot be uploaded yet."
 FILTER_TYPES = ("equal", "not_equal", "contains", "not_contains", "greater_than", "less_than", "any")
 
 
@@ -199,6 +201,7 @@ def copy_forms(viewer: Viewer, raw_id: object, id_list: str | None, user_id: obj
     another member's templates is what sharing does."""
     viewer.require(MEMBER)
     if user_id not in (None, "") and parse_id(user_id) != viewer.user_id:
+        get_visible(visible_users(viewer), user_id, "User", field="user_id")
         raise ValidationFailed("user_id", "Only super admins can copy forms for another user.")
     if raw_id not in (None, ""):
         raw_ids = [raw_id]
@@ -263,7 +266,8 @@ def _condition(problems: Collector, module: CustomModule, data: ConditionInput |
     target = (CustomModule.objects.filter(pk=target_id, custom_module_form_id=module.custom_module_form_id)
               .exclude(pk=module.pk).first() if target_id else None)
     if target is None:
-        problems.add("custom_module_condition", "conditional_custom_module_id must be another question of this form.")
+        problems.add("custom_module_condition.conditional_custom_module_id",
+                     "Question not found in this form (a question cannot depend on itself).", ErrorCode.NOT_FOUND)
         return
     filter_type = (data.filter_type or "equal").strip()
     if filter_type not in FILTER_TYPES:
@@ -300,7 +304,7 @@ def _module_fields(module: CustomModule, data: ModuleInput, problems: Collector,
             module.parent_custom_module = None
         elif not parent_id or not CustomModule.objects.filter(
                 pk=parent_id, custom_module_form_id=module.custom_module_form_id).exclude(pk=module.pk or 0).exists():
-            problems.add("parent_custom_module_id", "parent_custom_module_id must be a question of this form.")
+            problems.add("parent_custom_module_id", "Question not found in this form.", ErrorCode.NOT_FOUND)
         else:
             module.parent_custom_module_id = parent_id
     if is_set(data.custom_module_condition):
@@ -397,3 +401,36 @@ def copy_module(viewer: Viewer, raw_id: object) -> CustomModule:
     clone.refresh_from_db(fields=["position"])
     _touch(form, viewer)
     return clone
+
+
+def _question_for_files(viewer: Viewer, raw_id: object, field: str) -> CustomModule:
+    viewer.require(MEMBER)
+    return module_get(viewer, raw_id, field=field)
+
+
+def upload_url(viewer: Viewer, raw_module_id: object) -> None:
+    """Direct uploads are not built: the question is still looked up, so a hidden or missing one
+    answers like any other missing id."""
+    _question_for_files(viewer, raw_module_id, "custom_module_id")
+    raise ValidationFailed("custom_module_id", NO_DIRECT_UPLOADS)
+
+
+def attach_upload(viewer: Viewer, raw_module_id: object, raw_upload_id: object) -> None:
+    _question_for_files(viewer, raw_module_id, "custom_module_id")
+    # No upload can exist without direct uploads, so every upload id is a missing one.
+    raise NotFound("upload_id", f"Upload not found. {NO_DIRECT_UPLOADS}")
+
+
+@transaction.atomic
+def remove_file(viewer: Viewer, raw_attachment_id: object) -> CustomModule:
+    """Detaches the file of a question (a question's attachment has the question's id). The stored
+    file is kept: copies of the template point at the same file."""
+    module = _question_for_files(viewer, raw_attachment_id, "file_attachment_id")
+    if not module.file_attachment:
+        raise NotFound("file_attachment_id", "File attachment not found.")
+    _locked_form(viewer, module.custom_module_form_id, field="file_attachment_id")
+    removed = CustomModule(pk=module.pk, file_attachment=module.file_attachment.name)
+    module.file_attachment = ""
+    module.file_attachment_name = ""
+    module.save(update_fields=["file_attachment", "file_attachment_name", "updated_at"])
+    return removed
