@@ -79,7 +79,14 @@ def readable(world) -> dict[str, str]:
         "availability": helpers.weekly(world.provider, 1).pk,
         "appointment": appointment.pk,
         **_chat_records(world),
+        "customModuleForm": _form(world),
     }.items()}
+
+
+def _form(world) -> int:
+    from apps.forms.models import CustomModuleForm
+
+    return CustomModuleForm.objects.create(organization=world.org, user=world.owner, name="Intake").pk
 
 
 def _chat_records(world) -> dict[str, int]:

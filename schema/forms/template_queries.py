@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry_django.optimizer import optimize
 
+from apps.core.lookup import get_visible
 from apps.forms.selectors import templates as selectors
 from schema.context import Info
 from schema.forms.template_types import CustomModuleFormType, CustomModuleType
@@ -35,7 +36,7 @@ class Query:
         self, info: Info, id: strawberry.ID | None = None, charting: bool | None = None,
         default: bool | None = None,
     ) -> CustomModuleFormType | None:
-        return optimize(selectors.form_by_id(info.context.viewer, id), info).first()
+        return get_visible(optimize(selectors.readable_forms(info.context.viewer), info), id, "Form")
 
     @strawberry.field(description="Form templates of the caller's organization; active_status true lists "
                       "archived ones.")

@@ -68,7 +68,10 @@ def test_restricted_provider_sees_no_hidden_patients_answers(gql, world):
 
 def test_other_organization_is_missing(gql, world, other_world, other_keys):
     form = make_form(world)
-    assert data_of(gql(FORM, {"id": str(form.pk)}, key=other_keys["owner"]))["customModuleForm"] is None
+    hidden = gql(FORM, {"id": str(form.pk)}, key=other_keys["owner"])
+    missing = gql(FORM, {"id": "99999999"}, key=other_keys["owner"])
+    assert hidden == missing and hidden["data"] == {"customModuleForm": None}
+    assert error_codes(hidden) == ["NOT_FOUND"]
     assert data_of(gql(LIST, {}, key=other_keys["owner"]))["customModuleForms"] == []
     result = data_of(gql(UPDATE_FORM, {"id": str(form.pk), "name": "stolen"}, key=other_keys["owner"]))
     missing = data_of(gql(UPDATE_FORM, {"id": "999999", "name": "stolen"}, key=other_keys["owner"]))
@@ -205,7 +208,8 @@ def test_archive_and_list_filters(gql, world, keys):
     assert data_of(gql(FORM, {"id": str(archived.pk)}, key=keys["staff"]))["customModuleForm"]["name"] == "Old"
     data_of(gql("mutation($id: ID) { deleteCustomModuleForm(input: {id: $id}) { messages { field } } }",
                 {"id": str(live.pk)}, key=keys["staff"]))
-    assert data_of(gql(FORM, {"id": str(live.pk)}))["customModuleForm"] is None
+    gone = gql(FORM, {"id": str(live.pk)})
+    assert gone["data"] == {"customModuleForm": None} and error_codes(gone) == ["NOT_FOUND"]
 
 
 def test_question_with_answers_cannot_be_deleted(gql, world, keys):

@@ -12,7 +12,7 @@ from django.db.models import F, Q, QuerySet
 from apps.accounts.selectors import hidden_patients
 from apps.accounts.viewer import Viewer
 from apps.core.errors import ValidationFailed
-from apps.core.lookup import get_visible, parse_id
+from apps.core.lookup import get_visible
 from apps.core.ordering import SortKey, sort_for
 from apps.forms.models import CustomModule, CustomModuleForm, FormAnswerGroup
 
@@ -54,12 +54,6 @@ def readable_forms(viewer: Viewer) -> QuerySet[CustomModuleForm]:
     if not viewer.is_authenticated:
         return CustomModuleForm.objects.filter(deleted_at__isnull=True)
     return visible_forms(viewer)
-
-
-def form_by_id(viewer: Viewer, raw_id: object) -> QuerySet[CustomModuleForm]:
-    """At most the one readable template with this id (a queryset, so the caller can optimize it)."""
-    pk = parse_id(raw_id)
-    return readable_forms(viewer).filter(pk=pk) if pk else CustomModuleForm.objects.none()
 
 
 def forms_filter(viewer: Viewer, *, active_status: bool | None = None, category: str | None = None,
