@@ -205,7 +205,15 @@ def scene(world, other_world) -> Scene:
     return Scene(owner, restricted, visible, hidden, keys, users, seeds, hidden_ids, HIDDEN_APPOINTMENT_PKS["group"],
                  extra={"type": kind, "spare_group": spare_group, "own_tag": own_tag, "seen": seen,
                         "visible_location": visible_location, "staff": world.staff,
-                        "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast})
+                        "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast,
+                        "form_question": _form_question(owner)})
+
+
+def _form_question(owner):
+    from apps.forms.models import CustomModule, CustomModuleForm
+
+    form = CustomModuleForm.objects.create(organization_id=owner.organization_id, user=owner, name="Intake")
+    return CustomModule.objects.create(custom_module_form=form, mod_type="text", label="Name")
 
 
 VIEWERS = ["restricted", "patient", "other_owner"]
@@ -422,6 +430,10 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
         "updateNote": {"id": str(s.extra["chat_note"].pk), "content": "Changed"},
         "updateNoteScheduler": {"id": str(s.extra["blast"].pk)},
         "createMessageBlast": {"note": {"content": "Hello all"}},
+        "createCustomModule": {"custom_module_form_id": str(s.extra["form_question"].custom_module_form_id),
+                               "mod_type": "text"},
+        "updateCustomModule": {"id": str(s.extra["form_question"].pk)},
+        "createCustomModuleFileAttachment": {"custom_module_id": str(s.extra["form_question"].pk)},
         "completeCheckout": {"appointment_type_id": kind, "contact_type": "In Person", "provider_id": str(s.owner.pk),
                              "date": "2031-03-11 10:00:00 -0400", "timezone": "America/New_York",
                              "first_name": "New", "last_name": "Booker", "email": "new.booker@example.com"},
@@ -432,7 +444,14 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
 # yet) or ignored by the service.
 OPAQUE = {("updateClient", "requested_form_completion_id"), ("updateUserGroup", "onboarding_flow_id"),
           ("updateOrganizationMembership", "organization_id"), ("createWebhook", "webhook_events.id"),
-          ("updateWebhook", "webhook_events.id")}
+          ("updateWebhook", "webhook_events.id"),
+          # Forms: the integrator's own identifiers, stored as given; tagging on completion is not built.
+          *{(name, field) for name in ("createCustomModuleForm", "updateCustomModuleForm", "createCustomModule",
+                                       "updateCustomModule") for field in ("external_id", "external_id_type")},
+          ("createCustomModuleForm", "on_completion_ifs_tag_id"),
+          ("updateCustomModuleForm", "on_completion_ifs_tag_id"),
+          # A question has one condition: its id is not needed to find it.
+          ("updateCustomModule", "custom_module_condition.id")}
 
 
 def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:

@@ -80,7 +80,14 @@ def readable(world) -> dict[str, str]:
         "appointment": appointment.pk,
         **_chat_records(world),
         **_charting_records(world),
+        "customModuleForm": _form(world),
     }.items()}
+
+
+def _form(world) -> int:
+    from apps.forms.models import CustomModuleForm
+
+    return CustomModuleForm.objects.create(organization=world.org, user=world.owner, name="Intake").pk
 
 
 def _charting_records(world) -> dict[str, int]:

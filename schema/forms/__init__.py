@@ -1,11 +1,19 @@
-"""Forms (issue 10): each part's Query and Mutation, merged into one of each for the schema."""
+"""Forms (issue 10): templates and questions, filled-out forms, charting, onboarding and
+requests, each part's Query and Mutation merged into one of each for the schema."""
 
 from strawberry.tools import merge_types
 
 from schema.forms.charting_mutations import Mutation as ChartingMutation
 from schema.forms.charting_queries import Query as ChartingQuery
+from schema.forms.template_mutations import Mutation as TemplateMutation
+from schema.forms.template_queries import Query as TemplateQuery
+from schema.permissions import register_public
 
-Query = merge_types("FormsQuery", (ChartingQuery,))
-Mutation = merge_types("FormsMutation", (ChartingMutation,))
+# Templates are public to view (seed 002); the resolver never answers filled-out forms to
+# anonymous callers (schema.forms.template_types.form_answer_groups is scoped to the viewer).
+register_public("customModuleForm")
+
+Query = merge_types("FormsQuery", (TemplateQuery, ChartingQuery))
+Mutation = merge_types("FormsMutation", (TemplateMutation, ChartingMutation))
 
 __all__ = ["Mutation", "Query"]

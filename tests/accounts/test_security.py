@@ -365,7 +365,8 @@ def _root_calls() -> list[tuple[str, str]]:
 # queries need a provider_id.
 PUBLIC = {"signUp": [], "signIn": [], "validateSignupToken": [], "appointmentTypes": ["BAD_USER_INPUT"],
           "daysAvailableForRange": ["BAD_USER_INPUT"], "availableSlotsForRange": ["BAD_USER_INPUT"],
-          "nextAvailableSlot": ["BAD_USER_INPUT"], "completeCheckout": [], "contactTypes": []}
+          "nextAvailableSlot": ["BAD_USER_INPUT"], "completeCheckout": [], "contactTypes": [],
+          "customModuleForm": ["NOT_FOUND"]}
 
 
 @pytest.mark.parametrize("name,operation", _root_calls(), ids=[c[0] for c in _root_calls()])
