@@ -103,12 +103,6 @@ class UpdateGeneratedFormAnswerGroupFeedbackInput:
     feedback: str
 
 
-@strawberry.input(name="SetCustomModuleFormScribeInstructionsInput")
-class SetCustomModuleFormScribeInstructionsInput:
-    custom_module_form_id: strawberry.ID
-    custom_instructions: str | None = strawberry.UNSET
-
-
 @strawberry.input(name="unsubscribeFromNotificationInput")
 class UnsubscribeFromNotificationInput:
     notification_setting_uuid: str | None = strawberry.UNSET

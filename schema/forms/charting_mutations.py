@@ -107,16 +107,6 @@ class Mutation:
         values = provided(input)
         return run(p.GenerateChartingPdfPayload, lambda: _generate_pdf(info, values))
 
-    @strawberry.mutation(description="Stores the AI scribe instructions of a template (no notes are generated "
-                                     "by this product; see docs/compatibility.md).")
-    def setCustomModuleFormScribeInstructions(  # noqa: N802
-        self, info: Info, input: inputs.SetCustomModuleFormScribeInstructionsInput
-    ) -> p.SetCustomModuleFormScribeInstructionsPayload:
-        values = provided(input)
-        return run(p.SetCustomModuleFormScribeInstructionsPayload, lambda: charting.set_scribe_instructions(
-            info.context.viewer, values.get("custom_module_form_id"), values.get("custom_instructions")),
-            "customModuleForm")
-
     @strawberry.mutation(description="AI-generated notes are not available: answers a message.")
     def convertGeneratedFormAnswerGroup(  # noqa: N802
         self, info: Info, input: inputs.ConvertGeneratedFormAnswerGroupInput | None = None

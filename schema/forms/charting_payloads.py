@@ -11,7 +11,6 @@ from schema.forms.charting_types import (
     GeneratedFormAnswerGroupType,
     SmartPhraseType,
 )
-from schema.forms.template_types import CustomModuleFormType
 from schema.payloads import payload_type
 
 LockPayload = payload_type("LockPayload", form_answer_group=FormAnswerGroupType)
@@ -37,7 +36,5 @@ RejectGeneratedFormAnswerGroupPayload = payload_type(
     "rejectGeneratedFormAnswerGroupPayload", generated_form_answer_group=GeneratedFormAnswerGroupType)
 UpdateGeneratedFormAnswerGroupFeedbackPayload = payload_type(
     "updateGeneratedFormAnswerGroupFeedbackPayload", generated_form_answer_group=GeneratedFormAnswerGroupType)
-SetCustomModuleFormScribeInstructionsPayload = payload_type(
-    "SetCustomModuleFormScribeInstructionsPayload", customModuleForm=CustomModuleFormType)
 UnsubscribeFromNotificationPayload = payload_type("unsubscribeFromNotificationPayload",
                                                   notificationSettingUpdated=bool)

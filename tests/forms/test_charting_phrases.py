@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.forms.models import CustomModuleForm, FormAnswerGroupSigning, SmartPhrase
+from apps.forms.models import FormAnswerGroupSigning, SmartPhrase
 from tests import factories
 from tests.conftest import data_of, error_codes
 from tests.forms.test_charting import chart_template, note
@@ -94,21 +94,6 @@ def test_absent_features_answer_a_message(gql, keys, world):
                           'formHistories(patient_id: "1", sourceable_type: OnboardingItem) { id action } }',
                           key=keys["owner"]))
     assert queries == {"draft": None, "formHistories": []}
-
-
-def test_scribe_instructions_are_kept_on_the_template(gql, keys, other_keys, world):
-    form = CustomModuleForm.objects.create(organization=world.org, name="SOAP", use_for_charting=True)
-    mutation = """mutation($f: ID!, $t: String) { setCustomModuleFormScribeInstructions(input: {
-        custom_module_form_id: $f, custom_instructions: $t}) { customModuleForm { id custom_instructions }
-        messages { field code } } }"""
-    body = data_of(gql(mutation, {"f": str(form.pk), "t": " Be brief. "}, key=keys["owner"]))
-    assert body["setCustomModuleFormScribeInstructions"] == {
-        "customModuleForm": {"id": str(form.pk), "custom_instructions": "Be brief."}, "messages": []}
-    foreign = data_of(gql(mutation, {"f": str(form.pk), "t": "x"}, key=other_keys["owner"]))
-    assert foreign["setCustomModuleFormScribeInstructions"]["messages"][0]["code"] == "NOT_FOUND"
-    assert error_codes(gql(mutation, {"f": str(form.pk), "t": "x"}, key=keys["patient"])) == ["FORBIDDEN"]
-    form.refresh_from_db()
-    assert form.custom_instructions == "Be brief."
 
 
 @pytest.mark.parametrize(("query", "root"), [

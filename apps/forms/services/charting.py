@@ -27,7 +27,6 @@ from apps.events.bus import emit
 from apps.forms import pdf
 from apps.forms.models import (
     ChartingNoteAddendum,
-    CustomModuleForm,
     FormAnswerGroup,
     FormAnswerGroupSigning,
     SmartPhrase,
@@ -279,24 +278,6 @@ def unsubscribe(viewer: Viewer, user_id: object) -> None:
     if user_id not in (None, ""):
         user_get(viewer, user_id, field="user_id")
     unavailable("notification settings")
-
-
-@transaction.atomic
-def set_scribe_instructions(viewer: Viewer, form_id: object, instructions: str | None) -> CustomModuleForm:
-    """The instructions an AI scribe would follow for a template; kept on the template even though
-    no notes are generated here, so they survive a later integration."""
-    viewer.require("can_edit_forms")
-    text = (instructions or "").strip()
-    if len(text) > MAX_PHRASE_LENGTH:
-        raise ValidationFailed("custom_instructions", f"At most {MAX_PHRASE_LENGTH} characters.")
-    if "\x00" in text:
-        raise ValidationFailed("custom_instructions", "The instructions contain a NUL character.")
-    forms = CustomModuleForm.objects.filter(organization_id=viewer.organization_id, deleted_at__isnull=True)
-    form = get_visible(forms, form_id, "Custom module form", field="custom_module_form_id")
-    form.custom_instructions = text
-    form.last_updated_by_id = viewer.user_id
-    form.save(update_fields=["custom_instructions", "last_updated_by", "updated_at"])
-    return form
 
 
 # --- PDF -------------------------------------------------------------------------------------------
