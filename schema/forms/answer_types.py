@@ -95,7 +95,7 @@ class FormAnswerType:
 
     @strawberry_django.field(only=["form_answer_group_id"], description="The filled-out form this answer is part of.")
     def form_answer_group(self, root: models.FormAnswer, info: strawberry.Info
-                          ) -> Annotated[FormAnswerGroupType, strawberry.lazy("schema.forms.answer_types")] | None:
+                          ) -> FormAnswerGroupType | None:
         return visible_answer_groups(info.context.viewer).filter(pk=root.form_answer_group_id).first()
 
     @strawberry_django.field(description="Conditional display is read from the question: always null here.")
