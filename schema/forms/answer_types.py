@@ -18,13 +18,16 @@ from strawberry_django.optimizer import optimize
 from apps.core.timefmt import format_datetime
 from apps.forms import models
 from apps.forms.selectors.answers import visible_answer_groups
+from apps.scheduling.selectors import appointments_visible
 from schema.accounts.types import UserType, shown_prefetch, shown_user
 from schema.forms.template_types import CustomModuleFormType, CustomModuleType
 
 if TYPE_CHECKING:
     from schema.forms.charting_types import ChartingNoteAddendumType, FormAnswerGroupSigningType
+    from schema.scheduling.types import AppointmentObjectType
 
 _ANSWERS_ATTR = "_ordered_answers"
+_APPOINTMENT_ATTR = "_visible_appointment"
 
 
 def _id(value: int | None) -> strawberry.ID | None:
@@ -119,6 +122,11 @@ def _answers_prefetch(info: strawberry.Info) -> Prefetch:
     queryset = models.FormAnswer.objects.select_related("custom_module").order_by(
         "custom_module__position", "custom_module__id")
     return Prefetch("form_answers", queryset=optimize(queryset, info), to_attr=_ANSWERS_ATTR)
+
+
+def _appointment_prefetch(info: strawberry.Info) -> Prefetch:
+    queryset = optimize(appointments_visible(info.context.viewer), info)
+    return Prefetch("appointment", queryset=queryset, to_attr=_APPOINTMENT_ATTR)
 
 
 @strawberry_django.type(models.FormAnswerGroup, name="FormAnswerGroup")
@@ -217,3 +225,56 @@ class FormAnswerGroupType:
     @strawberry_django.field(description="Group appointment notes are not supported: always false.")
     def is_group_appt_note(self) -> bool | None:
         return False
+
+    @strawberry_django.field(only=["appointment_id"], prefetch_related=[_appointment_prefetch],
+                             description="The appointment the form was filled out for, when the caller may see it.")
+    def appointment(self, root: models.FormAnswerGroup, info: strawberry.Info) -> Annotated[
+            AppointmentObjectType, strawberry.lazy("schema.scheduling.types")] | None:
+        if hasattr(root, _APPOINTMENT_ATTR):
+            return getattr(root, _APPOINTMENT_ATTR)
+        if not root.appointment_id:
+            return None
+        return appointments_visible(info.context.viewer).filter(pk=root.appointment_id).first()
+
+    @strawberry_django.field(description="Scored form sections are not supported: always [] "
+                                         "(docs/compatibility.md).")
+    def autoscored_sections(self) -> list[strawberry.scalars.JSON]:
+        return []
+
+    @strawberry_django.field(description="Group appointments are not supported: always [].")
+    def group_appointment_attendees(self) -> list[UserType] | None:
+        return []
+
+    @strawberry_django.field(description="Offerings are not part of this product: always null.")
+    def packages_with_recommended_products_purchase_url(self) -> str | None:
+        return None
+
+    @strawberry_django.field(description="Form versioning is not supported: always null.")
+    def versioning_stream_name(self) -> str | None:
+        return None
+
+    @strawberry_django.field(only=["locked_at"], description="Whether a provider of the organization may lock "
+                                                            "it (it is not locked yet).")
+    def provider_can_lock(self, root: models.FormAnswerGroup, info: strawberry.Info,
+                          provider_id: strawberry.ID | None = None) -> bool | None:
+        return info.context.viewer.is_member and root.locked_at is None
+
+    @strawberry_django.field(only=["locked_at", "locked_by_id"],
+                             description="Whether the caller may unlock it: the member who locked it, or the owner.")
+    def provider_can_unlock(self, root: models.FormAnswerGroup, info: strawberry.Info,
+                            provider_id: strawberry.ID | None = None) -> bool | None:
+        viewer = info.context.viewer
+        return root.locked_at is not None and viewer.is_member and (
+            viewer.is_owner or root.locked_by_id == viewer.user_id)
+
+    @strawberry_django.field(only=["locked_at"], description="Addenda are added to locked forms by members.")
+    def provider_can_add_addendum(self, root: models.FormAnswerGroup, info: strawberry.Info,
+                                  provider_id: strawberry.ID | None = None) -> bool | None:
+        return info.context.viewer.is_member and root.locked_at is not None
+
+    @strawberry_django.field(only=["id"], prefetch_related=["form_answer_group_signings"],
+                             description="Whether the caller, a member, has not signed it yet.")
+    def provider_can_sign(self, root: models.FormAnswerGroup, info: strawberry.Info,
+                          provider_id: strawberry.ID | None = None) -> bool | None:
+        viewer = info.context.viewer
+        return viewer.is_member and all(s.user_id != viewer.user_id for s in root.form_answer_group_signings.all())
