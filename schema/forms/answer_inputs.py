@@ -68,7 +68,7 @@ def _answers(values: dict) -> dict:
 
 
 _GROUP_FIELDS = ("custom_module_form_id", "user_id", "finished", "name", "external_id", "metadata", "date",
-                 "form_answers")
+                 "form_answers", "appointment_id")
 
 
 def group_input(data: object | None) -> AnswerGroupInput:

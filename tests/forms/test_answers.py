@@ -388,3 +388,22 @@ def test_documented_automation_intake_completed_webhook_then_read(gql, keys, wor
     locked = data_of(gql(documented_operation("7403_getFormAnswerGroups.graphql"), {"id": event.resource_id},
                          key=keys["provider"]))["formAnswerGroup"]
     assert locked == {"id": event.resource_id, "user": {"id": str(patient.pk)}}
+
+
+def test_appointment_link_is_scoped(gql, keys, world, intake):
+    from tests.scheduling.helpers import appointment
+
+    mine, other = world.patients[0], world.patients[1]
+    visit = appointment(world.provider, mine, timezone.now())
+    elsewhere = appointment(world.provider, other, timezone.now())
+    foreign = factories.world("Elsewhere")
+    foreign_visit = appointment(foreign.provider, foreign.patients[0], timezone.now())
+    query = CREATE.replace("filler { id }", "filler { id } appointment { id }")
+    base = {"finished": True, "custom_module_form_id": str(intake.pk), "user_id": str(mine.pk),
+            "form_answers": [{"custom_module_id": str(questions(intake)[1].pk), "answer": "Chris"}]}
+    linked = data_of(gql(query, {"input": {**base, "appointment_id": str(visit.pk)}}, key=keys["provider"]))
+    assert linked["createFormAnswerGroup"]["form_answer_group"]["appointment"] == {"id": str(visit.pk)}
+    for bad in (elsewhere, foreign_visit):
+        refused = data_of(gql(query, {"input": {**base, "appointment_id": str(bad.pk)}}, key=keys["provider"]))
+        assert [m["field"] for m in refused["createFormAnswerGroup"]["messages"]] == ["appointment_id"]
+    assert FormAnswerGroup.objects.count() == 1

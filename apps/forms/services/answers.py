@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,7 @@ from apps.events.bus import emit
 from apps.forms import question_types as qt
 from apps.forms.models import CustomModule, CustomModuleForm, FormAnswer, FormAnswerGroup
 from apps.forms.selectors.answers import answer_group_get
+from apps.scheduling.selectors import appointments_visible
 
 MAX_ANSWERS = 1_000
 MAX_METADATA_CHARS = 20_000
@@ -52,7 +53,7 @@ class AnswerGroupInput:
     metadata: str | None | Unset = UNSET
     date: str | None | Unset = UNSET
     form_answers: list[AnswerInput] | None | Unset = UNSET
-    extra: dict = field(default_factory=dict)
+    appointment_id: object = UNSET
 
 
 def _template_scope(viewer: Viewer):
@@ -112,6 +113,21 @@ def _text(value: object, limit: int, name: str, errors: Collector) -> str:
     elif len(text) > limit:
         errors.add(name, f"'{name}' is longer than {limit} characters.")
     return text.strip()
+
+
+def _appointment(viewer: Viewer, group: FormAnswerGroup, raw: object, errors: Collector):
+    """The appointment the form documents: one the viewer may see, with the form's patient."""
+    if raw in (None, ""):
+        return None
+    pk = parse_id(raw)
+    found = appointments_visible(viewer).filter(pk=pk).first() if pk else None
+    if found is None:
+        errors.add("appointment_id", "Appointment not found.")
+        return None
+    if found.user_id != group.user_id and not found.attendee_links.filter(user_id=group.user_id).exists():
+        errors.add("appointment_id", "The appointment is not with the patient of this form.")
+        return None
+    return found
 
 
 def _validated_answers(
@@ -207,6 +223,8 @@ def _apply(viewer: Viewer, group: FormAnswerGroup, data: AnswerGroupInput, error
         group.metadata = _metadata(data.metadata, errors)
     if is_set(data.date):
         group.record_created_at = _service_date(data.date, errors)
+    if is_set(data.appointment_id):
+        group.appointment = _appointment(viewer, group, data.appointment_id, errors)
     if is_set(data.finished) and data.finished is not None:
         group.finished = bool(data.finished)
     computed_before = dict(answers)
