@@ -62,13 +62,14 @@ class DeleteFormAnswerGroupInput:
 def _answers(values: dict) -> dict:
     if "form_answers" in values and values["form_answers"] is not None:
         values["form_answers"] = [AnswerInput(**{k: v for k, v in provided(a).items()
-                                                 if k in ("custom_module_id", "answer", "user_id", "id", "metadata")})
+                                                 if k in ("custom_module_id", "answer", "user_id", "id", "metadata",
+                                                          "conditional_custom_module_id")})
                                   for a in values["form_answers"] if a is not None]
     return values
 
 
 _GROUP_FIELDS = ("custom_module_form_id", "user_id", "finished", "name", "external_id", "metadata", "date",
-                 "form_answers", "appointment_id")
+                 "form_answers", "appointment_id", "requested_form_completion_id")
 
 
 def group_input(data: object | None) -> AnswerGroupInput:

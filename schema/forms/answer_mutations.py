@@ -39,4 +39,4 @@ class Mutation:
         self, info: Info, input: inputs.DeleteFormAnswerGroupInput | None = None
     ) -> DeleteFormAnswerGroupPayload:
         return run(DeleteFormAnswerGroupPayload, lambda: answers.form_answer_group_delete(
-            info.context.viewer, provided(input).get("id")), "form_answer_group")
+            info.context.viewer, provided(input).get("id"), provided(input).get("user_id")), "form_answer_group")

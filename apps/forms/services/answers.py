@@ -18,13 +18,13 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.selectors import visible_patients
 from apps.accounts.viewer import AUTHENTICATED, Viewer
-from apps.core.errors import Collector, Forbidden, NotFound, ValidationFailed
+from apps.core.errors import Collector, ErrorCode, Forbidden, NotFound, ValidationFailed
 from apps.core.inputs import UNSET, Unset, is_set
 from apps.core.lookup import get_visible, parse_id
 from apps.core.timefmt import TimeFormatError, parse_date, parse_datetime
 from apps.events.bus import emit
 from apps.forms import question_types as qt
-from apps.forms.models import CustomModule, CustomModuleForm, FormAnswer, FormAnswerGroup
+from apps.forms.models import CustomModule, CustomModuleForm, FormAnswer, FormAnswerGroup, RequestedFormCompletion
 from apps.forms.selectors.answers import answer_group_get
 from apps.scheduling.selectors import appointments_visible
 
@@ -41,6 +41,7 @@ class AnswerInput:
     user_id: object = UNSET
     id: object = UNSET
     metadata: object = UNSET
+    conditional_custom_module_id: object = UNSET
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class AnswerGroupInput:
     date: str | None | Unset = UNSET
     form_answers: list[AnswerInput] | None | Unset = UNSET
     appointment_id: object = UNSET
+    requested_form_completion_id: object = UNSET
 
 
 def _template_scope(viewer: Viewer):
@@ -122,11 +124,24 @@ def _appointment(viewer: Viewer, group: FormAnswerGroup, raw: object, errors: Co
     pk = parse_id(raw)
     found = appointments_visible(viewer).filter(pk=pk).first() if pk else None
     if found is None:
-        errors.add("appointment_id", "Appointment not found.")
+        errors.add("appointment_id", "Appointment not found.", ErrorCode.NOT_FOUND)
         return None
     if found.user_id != group.user_id and not found.attendee_links.filter(user_id=group.user_id).exists():
         errors.add("appointment_id", "The appointment is not with the patient of this form.")
         return None
+    return found
+
+
+def _request(viewer: Viewer, group: FormAnswerGroup, raw: object, errors: Collector):
+    """The form request this form answers: one of the viewer's organization, sent to the form's
+    patient for this template (the request's own status belongs to the requests part)."""
+    pk = parse_id(raw)
+    found = RequestedFormCompletion.objects.filter(
+        pk=pk, organization_id=viewer.organization_id, deleted_at__isnull=True, recipient_id=group.user_id,
+        recipient__in=visible_patients(viewer), custom_module_form_id=group.custom_module_form_id,
+    ).first() if pk else None
+    if found is None:
+        errors.add("requested_form_completion_id", "Form request not found.", ErrorCode.NOT_FOUND)
     return found
 
 
@@ -143,17 +158,27 @@ def _validated_answers(
     for n, entry in enumerate(entries):
         prefix = f"form_answers.{n}"
         module_pk = parse_id(entry.custom_module_id) if is_set(entry.custom_module_id) else None
-        if module_pk is None and is_set(entry.id) and entry.id not in (None, ""):
-            module_pk = by_answer_id.get(parse_id(entry.id) or 0)
+        if is_set(entry.id) and entry.id not in (None, ""):
+            by_id = by_answer_id.get(parse_id(entry.id) or 0)
+            if by_id is None or (module_pk is not None and by_id != module_pk):
+                errors.add(f"{prefix}.id", "Answer not found on this form.", ErrorCode.NOT_FOUND)
+                continue
+            module_pk = by_id
         module = modules.get(module_pk or 0)
         if module is None:
-            errors.add(f"{prefix}.custom_module_id", "Question not found on this form.")
+            errors.add(f"{prefix}.custom_module_id", "Question not found on this form.", ErrorCode.NOT_FOUND)
+            continue
+        conditional = entry.conditional_custom_module_id
+        if is_set(conditional) and conditional not in (None, "") and parse_id(conditional) not in modules:
+            errors.add(f"{prefix}.conditional_custom_module_id", "Question not found on this form.",
+                       ErrorCode.NOT_FOUND)
             continue
         if module.pk in result:
             errors.add(f"{prefix}.custom_module_id", "This question is answered twice.")
             continue
         if is_set(entry.user_id) and entry.user_id not in (None, "") and parse_id(entry.user_id) != patient_id:
-            errors.add(f"{prefix}.user_id", "The answer's user_id must be the user_id of the form.")
+            errors.add(f"{prefix}.user_id", "Patient not found: an answer's user_id must be the form's patient.",
+                       ErrorCode.NOT_FOUND)
             continue
         metadata: object = UNSET
         if is_set(entry.metadata):
@@ -225,6 +250,8 @@ def _apply(viewer: Viewer, group: FormAnswerGroup, data: AnswerGroupInput, error
         group.record_created_at = _service_date(data.date, errors)
     if is_set(data.appointment_id):
         group.appointment = _appointment(viewer, group, data.appointment_id, errors)
+    if is_set(data.requested_form_completion_id) and data.requested_form_completion_id not in (None, ""):
+        group.requested_form_completion = _request(viewer, group, data.requested_form_completion_id, errors)
     if is_set(data.finished) and data.finished is not None:
         group.finished = bool(data.finished)
     computed_before = dict(answers)
@@ -287,8 +314,10 @@ def form_answer_group_update(viewer: Viewer, group_id: object, data: AnswerGroup
 
 
 @transaction.atomic
-def form_answer_group_delete(viewer: Viewer, group_id: object) -> FormAnswerGroup:
+def form_answer_group_delete(viewer: Viewer, group_id: object, user_id: object = None) -> FormAnswerGroup:
     group = _editable(viewer, group_id)
+    if user_id not in (None, "") and parse_id(user_id) != group.user_id:
+        raise NotFound("user_id", "Patient not found: user_id must be the form's patient.")
     group.deleted_at = timezone.now()
     group.save(update_fields=["deleted_at", "updated_at"])
     emit("form_answer_group.deleted", group, organization_id=group.organization_id, actor_id=viewer.user_id)
