@@ -79,7 +79,16 @@ def readable(world) -> dict[str, str]:
         "availability": helpers.weekly(world.provider, 1).pk,
         "appointment": appointment.pk,
         **_chat_records(world),
+        "formAnswerGroup": _filled_form(world),
     }.items()}
+
+
+def _filled_form(world) -> int:
+    from apps.forms.models import FormAnswerGroup
+
+    template = factories.form_template(world.org, ("text", "Name"))
+    return FormAnswerGroup.objects.create(organization=world.org, custom_module_form=template,
+                                          user=world.patients[0], finished=True).pk
 
 
 def _chat_records(world) -> dict[str, int]:

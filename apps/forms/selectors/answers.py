@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.accounts.selectors import visible_patients
 from apps.accounts.viewer import Viewer
-from apps.core.errors import ValidationFailed
+from apps.core.errors import NotFound, ValidationFailed
 from apps.core.lookup import get_visible, parse_id
 from apps.core.ordering import Sort, SortKey, sort_for
 from apps.core.timefmt import TimeFormatError, parse_date
@@ -37,16 +37,23 @@ def answer_group_get(viewer: Viewer, group_id: object, *, field: str = "id") -> 
 
 def answer_group_find(viewer: Viewer, *, id: object = None, external_id: str | None = None,
                       ids: list[object] | None = None) -> FormAnswerGroup | None:
-    """``formAnswerGroup``: by id (unfinished ones too), else by external id, else the first of ids."""
+    """``formAnswerGroup``: by id (unfinished ones too), else by external id, else the first of ids.
+
+    Like every lookup, an id the viewer may not see raises ``NotFound`` (a top-level NOT_FOUND)."""
     qs = visible_answer_groups(viewer)
-    if id not in (None, ""):
-        pk = parse_id(id)
-        return qs.filter(pk=pk).first() if pk else None
+    if id is not None:
+        return get_visible(qs, id, "Filled-out form")
     if external_id:
-        return qs.filter(external_id=str(external_id)).order_by("-id").first()
+        found = qs.filter(external_id=str(external_id)[:255]).order_by("-id").first()
+        if found is None:
+            raise NotFound("external_id", "Filled-out form not found.")
+        return found
     if ids:
         pks = [p for p in (parse_id(i) for i in ids[:MAX_IDS]) if p]
-        return qs.filter(pk__in=pks).order_by("id").first() if pks else None
+        found = qs.filter(pk__in=pks).order_by("id").first() if pks else None
+        if found is None:
+            raise NotFound("ids", "Filled-out form not found.")
+        return found
     return None
 
 
