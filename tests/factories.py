@@ -94,3 +94,16 @@ def conversation(owner: User, *members: User, name: str = "", **fields: object):
     for user in (owner, *members):
         ConversationMembership.objects.create(conversation=convo, user=user, creator=owner)
     return convo
+
+
+def form_template(org: Organization, *questions: tuple, name: str = "Health History", **fields: object):
+    """A form template of ``org`` with ``questions``: (mod_type, label[, options[, required]]) tuples, in order."""
+    from apps.forms.models import CustomModule, CustomModuleForm
+
+    template = CustomModuleForm.objects.create(organization=org, name=name, **fields)
+    for position, question in enumerate(questions):
+        mod_type, label, options, required = (*question, "", False)[:4] if len(question) == 2 else (
+            *question, False)[:4]
+        CustomModule.objects.create(custom_module_form=template, mod_type=mod_type, label=label,
+                                    options=options, required=bool(required), position=position)
+    return template

@@ -41,6 +41,7 @@ from apps.accounts.models import ApiKey, AppliedTag, Location, OrganizationMembe
 from apps.accounts.viewer import Viewer
 from apps.chat.models import ChatSetting, Conversation, ConversationMembership, MessageBlast, Note
 from apps.core.crypto import encrypt, token_hash
+from apps.forms.models import FormAnswerGroup
 from apps.scheduling.models import (
     Appointment,
     AppointmentAttendee,
@@ -191,6 +192,11 @@ def scene(world, other_world) -> Scene:
     blast = MessageBlast.objects.create(pk=8_800_003, organization=org, sender=restricted, content="Later",
                                         scheduled_at=START + dt.timedelta(days=400))
     blast.recipients.add(visible)
+    # Forms: a template with one question and a filled-out form about the visible patient.
+    form = factories.form_template(org, ("text", "Name"))
+    question = form.custom_modules.get()
+    filled = FormAnswerGroup.objects.create(pk=8_800_004, organization=org, custom_module_form=form, user=visible,
+                                            filler=restricted, finished=True)
     keys = {"restricted": factories.api_key(restricted), "patient": factories.api_key(visible),
             "other_owner": factories.api_key(other_world.owner)}
     seeds = {"owner": owner.pk, "restricted": restricted.pk, "staff": world.staff.pk, "visible patient": visible.pk,
@@ -206,7 +212,7 @@ def scene(world, other_world) -> Scene:
                  extra={"type": kind, "spare_group": spare_group, "own_tag": own_tag, "seen": seen,
                         "visible_location": visible_location, "staff": world.staff,
                         "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast,
-                        "form_question": _form_question(owner)})
+                        "form_question": _form_question(owner), "form": form, "question": question, "filled": filled})
 
 
 def _form_question(owner):
@@ -429,6 +435,12 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
         "updateGeneratedFormAnswerGroupFeedback": {"feedback": "Fine"},
         "updateNote": {"id": str(s.extra["chat_note"].pk), "content": "Changed"},
         "updateNoteScheduler": {"id": str(s.extra["blast"].pk)},
+        "createFormAnswerGroup": {"custom_module_form_id": str(s.extra["form"].pk),
+                                  "user_id": str(s.visible_patient.pk),
+                                  "form_answers": [{"custom_module_id": str(s.extra["question"].pk), "answer": "x"}]},
+        "updateFormAnswerGroup": {"id": str(s.extra["filled"].pk),
+                                  "form_answers": [{"custom_module_id": str(s.extra["question"].pk), "answer": "y"}]},
+        "deleteFormAnswerGroup": {"id": str(s.extra["filled"].pk)},
         "createMessageBlast": {"note": {"content": "Hello all"}},
         "createCustomModule": {"custom_module_form_id": str(s.extra["form_question"].custom_module_form_id),
                                "mod_type": "text"},
@@ -442,7 +454,10 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
 
 # Ids that are not looked up: stored as given (they name records of domains that do not exist
 # yet) or ignored by the service.
-OPAQUE = {("updateClient", "requested_form_completion_id"), ("updateUserGroup", "onboarding_flow_id"),
+OPAQUE = {("updateClient", "requested_form_completion_id"),
+          # A filled-out form's external_id is the integrator's own reference, not one of our ids.
+          ("createFormAnswerGroup", "external_id"), ("updateFormAnswerGroup", "external_id"),
+          ("updateUserGroup", "onboarding_flow_id"),
           ("updateOrganizationMembership", "organization_id"), ("createWebhook", "webhook_events.id"),
           ("updateWebhook", "webhook_events.id"),
           # Forms: the integrator's own identifiers, stored as given; tagging on completion is not built.
@@ -466,7 +481,7 @@ def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
 
 def _snapshot() -> dict[str, list]:
     rows = {}
-    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core", "chat"):
+    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core", "chat", "forms"):
         try:
             config = django_apps.get_app_config(label)
         except LookupError:
@@ -524,7 +539,9 @@ def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
         if viewer == "restricted" and not forbidden:
             messages = (missing.get("data") or {}).get(name, {}) or {}
             codes = {(m["field"], m["code"]) for m in messages.get("messages") or []}
-            named = {_field_name(path), ".".join(path), path[-1]}  # nested objects are not always lists
+            # Nested objects are not always lists; forms name list items ``form_answers.0.custom_module_id``.
+            named = {_field_name(path), ".".join(path), path[-1],
+                     ".".join(f"{step}.0" if i < len(path) - 1 else step for i, step in enumerate(path))}
             if not any((name_, "NOT_FOUND") in codes for name_ in named):
                 failures.append(f"{name}.{'.'.join(path)}: a missing id answers {missing}")
         for label, pk in hidden_values.items():

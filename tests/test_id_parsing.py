@@ -81,6 +81,7 @@ def readable(world) -> dict[str, str]:
         **_chat_records(world),
         **_charting_records(world),
         "customModuleForm": _form(world),
+        "formAnswerGroup": _filled_form(world),
     }.items()}
 
 
@@ -98,6 +99,14 @@ def _charting_records(world) -> dict[str, int]:
                                            filler=world.owner, locked_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     addendum = ChartingNoteAddendum.objects.create(form_answer_group=group, user=world.owner, content="Later")
     return {"chartingNoteAddendum": addendum.pk}
+
+
+def _filled_form(world) -> int:
+    from apps.forms.models import FormAnswerGroup
+
+    template = factories.form_template(world.org, ("text", "Name"))
+    return FormAnswerGroup.objects.create(organization=world.org, custom_module_form=template,
+                                          user=world.patients[0], finished=True).pk
 
 
 def _chat_records(world) -> dict[str, int]:

@@ -104,6 +104,8 @@ INTERNAL_EVENT_TYPES: frozenset[str] = frozenset(
     {
         "conversation.updated",
         "conversation_membership.updated",
+        # Edits of a filled-out form: no documented webhook, but formAnswerGroupModifiedSubscription follows them.
+        "form_answer_group.updated",
     }
 )
 

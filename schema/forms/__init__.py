@@ -1,8 +1,11 @@
 """Forms (issue 10): templates and questions, filled-out forms, charting, onboarding and
-requests, each part's Query and Mutation merged into one of each for the schema."""
+requests, each part's Query, Mutation and Subscription merged into one of each for the schema."""
 
 from strawberry.tools import merge_types
 
+from schema.forms.answer_mutations import Mutation as AnswerMutation
+from schema.forms.answer_queries import Query as AnswerQuery
+from schema.forms.answer_subscriptions import Subscription as AnswerSubscription
 from schema.forms.charting_mutations import Mutation as ChartingMutation
 from schema.forms.charting_queries import Query as ChartingQuery
 from schema.forms.template_mutations import Mutation as TemplateMutation
@@ -13,7 +16,8 @@ from schema.permissions import register_public
 # anonymous callers (schema.forms.template_types.form_answer_groups is scoped to the viewer).
 register_public("customModuleForm")
 
-Query = merge_types("FormsQuery", (TemplateQuery, ChartingQuery))
-Mutation = merge_types("FormsMutation", (TemplateMutation, ChartingMutation))
+Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery))
+Mutation = merge_types("FormsMutation", (TemplateMutation, AnswerMutation, ChartingMutation))
+Subscription = merge_types("FormsSubscription", (AnswerSubscription,))
 
-__all__ = ["Mutation", "Query"]
+__all__ = ["Mutation", "Query", "Subscription"]

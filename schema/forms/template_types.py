@@ -187,7 +187,7 @@ class CustomModuleFormType:
 
     @strawberry_django.field(prefetch_related=["custom_modules"])
     def has_non_readonly_modules(self, root: models.CustomModuleForm) -> bool | None:
-        return any(m.mod_type not in question_types.READ_ONLY for m in root.custom_modules.all())
+        return any(m.mod_type not in question_types.READ_ONLY_MOD_TYPES for m in root.custom_modules.all())
 
     @strawberry_django.field(prefetch_related=[_answer_groups_prefetch],
                              description="Filled-out forms of this template the caller may see (none "
