@@ -6,7 +6,8 @@ from typing import Any
 
 import strawberry
 import strawberry_django
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from strawberry_django.optimizer import optimize
 
 from apps.accounts.models import UserGroup
 from apps.core.timefmt import format_datetime
@@ -34,8 +35,8 @@ def _flow_groups(root: models.OnboardingFlow) -> list[UserGroup]:
 
 
 def _items_prefetch(info: strawberry.Info) -> Prefetch:
-    return Prefetch("onboarding_items", queryset=models.OnboardingItem.objects.order_by("row_order", "id"),
-                    to_attr="_items")
+    queryset = optimize(models.OnboardingItem.objects.order_by("row_order", "id"), info)
+    return Prefetch("onboarding_items", queryset=queryset, to_attr="_items")
 
 
 def _items(root: models.OnboardingFlow, forms_only: bool | None) -> list[models.OnboardingItem]:
@@ -66,9 +67,10 @@ class OnboardingFlowType:
                          custom_module_forms_only: bool | None = False) -> list[OnboardingItemType]:
         return _items(root, custom_module_forms_only)
 
-    @strawberry_django.field(prefetch_related=[_items_prefetch])
+    @strawberry_django.field(annotate={"_items_count": Count("onboarding_items")})
     def onboarding_items_count(self, root: models.OnboardingFlow) -> int:
-        return len(_items(root, False))
+        found = getattr(root, "_items_count", None)
+        return found if found is not None else root.onboarding_items.count()
 
     @strawberry_django.field(only=["organization_id"], prefetch_related=[_groups_prefetch])
     def user_groups(self, root: models.OnboardingFlow, info: strawberry.Info) -> list[UserGroupType] | None:
@@ -103,6 +105,8 @@ class OnboardingItemType:
     item_type: str | None
     welcome_text: str | None
     user: UserType | None = shown_user_field("user")
+    # Items are only reached through flows the caller sees (or completions of live flows).
+    onboarding_flow: OnboardingFlowType | None
 
     @strawberry_django.field(only=["item_id"])
     def item_id(self, root: models.OnboardingItem) -> str | None:
@@ -111,12 +115,6 @@ class OnboardingItemType:
     @strawberry_django.field(only=["onboarding_flow_id"])
     def onboarding_flow_id(self, root: models.OnboardingItem) -> strawberry.ID | None:
         return _id(root.onboarding_flow_id)
-
-    @strawberry_django.field(only=["onboarding_flow_id"], select_related=["onboarding_flow"])
-    def onboarding_flow(self, root: models.OnboardingItem) -> OnboardingFlowType | None:
-        # An item is only ever reached through a flow the viewer sees.
-        flow = root.onboarding_flow
-        return flow if flow.deleted_at is None else None
 
     @strawberry_django.field(annotate={"_is_last": ~Exists(_LATER_ITEM)})
     def is_last_item(self, root: models.OnboardingItem, custom_module_forms_only: bool | None = False) -> bool | None:

@@ -49,6 +49,8 @@ class RequestedFormCompletionType:
     status: str | None
     recipient: UserType | None = shown_user_field("recipient")
     sender: UserType | None = shown_user_field("sender")
+    # Kept after the recurrence is stopped (its is_active answers false).
+    recurring_form: RecurringFormType | None
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root) -> str | None:
@@ -84,11 +86,6 @@ class RequestedFormCompletionType:
     @strawberry_django.field(only=["sender_id"])
     def sender_id(self, root: models.RequestedFormCompletion) -> str | None:
         return _str(root.sender_id)
-
-    @strawberry_django.field(only=["recurring_form_id"], select_related=["recurring_form"])
-    def recurring_form(self, root: models.RequestedFormCompletion) -> RecurringFormType | None:
-        recurring = root.recurring_form
-        return recurring if recurring is not None and recurring.deleted_at is None else None
 
     @strawberry_django.field(only=["metadata"])
     def metadata(self, root: models.RequestedFormCompletion) -> str | None:
