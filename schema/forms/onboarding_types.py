@@ -9,11 +9,11 @@ import strawberry_django
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from strawberry_django.optimizer import optimize
 
-from apps.accounts.models import UserGroup
+from apps.accounts.models import User, UserGroup
 from apps.core.timefmt import format_datetime
 from apps.forms import models
 from apps.forms.selectors.onboarding import FORM_ITEM_TYPE
-from schema.accounts.types import UserGroupType, UserType, shown_user_field
+from schema.accounts.types import UserGroupType, UserType, register_user_fields, shown_user_field
 
 
 def _id(value: Any) -> strawberry.ID | None:
@@ -207,3 +207,35 @@ class CompletedOnboardingItemType:
     @strawberry_django.field(description="Not part of this product: always null.")
     def view_url(self) -> str | None:
         return None
+
+
+def _open_steps():
+    done = models.CompletedOnboardingItem.objects.filter(user_id=OuterRef(OuterRef("pk")),
+                                                         onboarding_item__isnull=False).values("onboarding_item_id")
+    return Exists(models.OnboardingItem.objects.filter(
+        onboarding_flow_id=OuterRef("user_group__onboarding_flow_id"), onboarding_flow__deleted_at=None,
+    ).exclude(pk__in=done))
+
+
+def _open_requests():
+    return Exists(models.RequestedFormCompletion.objects.filter(recipient_id=OuterRef("pk"), deleted_at=None).exclude(
+        status=models.RequestedFormCompletion.COMPLETE))
+
+
+class _FormsUserFields:
+    @strawberry_django.field(annotate={"_open_onboarding_steps": lambda info: _open_steps()},
+                             description="Whether the patient's group flow has items they have not completed.")
+    def any_incomplete_onboarding_steps(self, root: User) -> bool | None:
+        if hasattr(root, "_open_onboarding_steps"):
+            return root._open_onboarding_steps
+        return User.objects.filter(pk=root.pk).annotate(x=_open_steps()).values_list("x", flat=True).first()
+
+    @strawberry_django.field(annotate={"_open_form_requests": lambda info: _open_requests()},
+                             description="Whether the patient has form requests not completed yet.")
+    def any_incomplete_requested_form_completions(self, root: User) -> bool | None:
+        if hasattr(root, "_open_form_requests"):
+            return root._open_form_requests
+        return User.objects.filter(pk=root.pk).annotate(x=_open_requests()).values_list("x", flat=True).first()
+
+
+register_user_fields(_FormsUserFields)

@@ -285,3 +285,24 @@ def test_flow_list_sql_count_is_flat(gql, world, keys, count_queries):
         assert len(flows) == size
         assert [i["is_last_item"] for i in flows[0]["onboarding_items"]] == [False, True]
     assert counts[2] == counts[10]
+
+
+def test_user_flags_for_open_steps_and_requests(gql, world, keys):
+    group = _group(world)
+    flow = factories.onboarding_flow(world.org, "Flow", group)
+    item = factories.onboarding_item(flow)
+    patient = world.patients[0]
+    patient.user_group = group
+    patient.save()
+    form = factories.requestable_form(world.org)
+    query = """query U($id: ID) { user(id: $id) { any_incomplete_onboarding_steps
+        any_incomplete_requested_form_completions } }"""
+    flags = data_of(gql(query, {"id": str(patient.pk)}, key=keys["provider"]))["user"]
+    assert flags == {"any_incomplete_onboarding_steps": True, "any_incomplete_requested_form_completions": False}
+    CompletedOnboardingItem.objects.create(user=patient, onboarding_item=item, item_type=item.item_type)
+    from apps.forms.models import RequestedFormCompletion
+
+    RequestedFormCompletion.objects.create(organization=world.org, sender=world.provider, recipient=patient,
+                                           custom_module_form=form)
+    flags = data_of(gql(query, {"id": str(patient.pk)}, key=keys["provider"]))["user"]
+    assert flags == {"any_incomplete_onboarding_steps": False, "any_incomplete_requested_form_completions": True}
