@@ -306,3 +306,19 @@ def test_user_flags_for_open_steps_and_requests(gql, world, keys):
                                            custom_module_form=form)
     flags = data_of(gql(query, {"id": str(patient.pk)}, key=keys["provider"]))["user"]
     assert flags == {"any_incomplete_onboarding_steps": False, "any_incomplete_requested_form_completions": True}
+
+
+def test_user_flags_in_user_lists_keep_sql_flat(gql, world, keys, count_queries):
+    group = _group(world)
+    factories.onboarding_item(factories.onboarding_flow(world.org, "Flow", group))
+    for _ in range(12):
+        factories.patient(world.org, provider=world.provider, group=group)
+    query = """query($n: Int) { users(page_size: $n) { id any_incomplete_onboarding_steps
+        any_incomplete_requested_form_completions } }"""
+    gql("{ currentUser { id } }", key=keys["owner"])
+    counts = {}
+    for size in (2, 10):
+        result, counts[size] = count_queries(lambda size=size: gql(query, {"n": size}, key=keys["owner"]))
+        users = data_of(result)["users"]
+        assert len(users) == size and all(u["any_incomplete_onboarding_steps"] is not None for u in users)
+    assert counts[2] == counts[10]
