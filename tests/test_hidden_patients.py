@@ -205,7 +205,21 @@ def scene(world, other_world) -> Scene:
     return Scene(owner, restricted, visible, hidden, keys, users, seeds, hidden_ids, HIDDEN_APPOINTMENT_PKS["group"],
                  extra={"type": kind, "spare_group": spare_group, "own_tag": own_tag, "seen": seen,
                         "visible_location": visible_location, "staff": world.staff,
-                        "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast})
+                        "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast,
+                        **_forms_records(world, visible)})
+
+
+def _forms_records(world, patient) -> dict[str, Any]:
+    from apps.forms.models import RecurringForm, RequestedFormCompletion
+
+    form = factories.requestable_form(world.org)
+    flow = factories.onboarding_flow(world.org)
+    recurring = RecurringForm.objects.create(organization=world.org, sender=world.owner, recipient=patient,
+                                             custom_module_form=form, frequency="Daily")
+    request = RequestedFormCompletion.objects.create(organization=world.org, sender=world.owner, recipient=patient,
+                                                     custom_module_form=form, recurring_form=recurring)
+    return {"form": form, "flow": flow, "form_item": factories.onboarding_item(flow, "Module Form", item_id=form.pk),
+            "recurring": recurring, "request": request}
 
 
 VIEWERS = ["restricted", "patient", "other_owner"]
@@ -420,6 +434,16 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
         "updateNote": {"id": str(s.extra["chat_note"].pk), "content": "Changed"},
         "updateNoteScheduler": {"id": str(s.extra["blast"].pk)},
         "createMessageBlast": {"note": {"content": "Hello all"}},
+        "deleteOnboardingFlow": {"id": str(s.extra["flow"].pk)},
+        "createOnboardingItem": {"onboarding_flow_id": str(s.extra["flow"].pk), "item_type": "Module Form",
+                                 "is_skippable": True},
+        "updateOnboardingItem": {"id": str(s.extra["form_item"].pk)},
+        "createCompletedOnboardingItem": {"onboarding_item_id": str(s.extra["form_item"].pk),
+                                          "user_id": str(s.visible_patient.pk), "skipped": False},
+        "createRequestedFormCompletion": {"recipient_ids": str(s.visible_patient.pk),
+                                          "form": str(s.extra["form"].pk)},
+        "deleteRequestedFormCompletion": {"id": str(s.extra["request"].pk)},
+        "updateRecurringForm": {"id": str(s.extra["recurring"].pk)},
         "completeCheckout": {"appointment_type_id": kind, "contact_type": "In Person", "provider_id": str(s.owner.pk),
                              "date": "2031-03-11 10:00:00 -0400", "timezone": "America/New_York",
                              "first_name": "New", "last_name": "Booker", "email": "new.booker@example.com"},
@@ -430,7 +454,9 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
 # yet) or ignored by the service.
 OPAQUE = {("updateClient", "requested_form_completion_id"), ("updateUserGroup", "onboarding_flow_id"),
           ("updateOrganizationMembership", "organization_id"), ("createWebhook", "webhook_events.id"),
-          ("updateWebhook", "webhook_events.id")}
+          ("updateWebhook", "webhook_events.id"),
+          # A recurring form has exactly one recipient: these published arguments are accepted, ignored.
+          ("deleteRecurringForm", "connectable_id"), ("updateRecurringForm", "recipient_ids")}
 
 
 def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
@@ -445,7 +471,7 @@ def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
 
 def _snapshot() -> dict[str, list]:
     rows = {}
-    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core", "chat"):
+    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core", "chat", "forms"):
         try:
             config = django_apps.get_app_config(label)
         except LookupError:

@@ -79,7 +79,21 @@ def readable(world) -> dict[str, str]:
         "availability": helpers.weekly(world.provider, 1).pk,
         "appointment": appointment.pk,
         **_chat_records(world),
+        **_forms_records(world),
     }.items()}
+
+
+def _forms_records(world) -> dict[str, int]:
+    from apps.forms.models import CompletedOnboardingItem, RequestedFormCompletion
+
+    flow = factories.onboarding_flow(world.org)
+    item = factories.onboarding_item(flow)
+    completed = CompletedOnboardingItem.objects.create(user=world.patients[0], onboarding_item=item)
+    request = RequestedFormCompletion.objects.create(organization=world.org, sender=world.owner,
+                                                     recipient=world.patients[0],
+                                                     custom_module_form=factories.requestable_form(world.org))
+    return {"onboardingFlow": flow.pk, "onboardingItem": item.pk, "completedOnboardingItem": completed.pk,
+            "requestedFormCompletion": request.pk}
 
 
 def _chat_records(world) -> dict[str, int]:

@@ -42,8 +42,7 @@ class Query:
         self, info: Info, id: strawberry.ID | None = None, user_id: strawberry.ID | None = None,
         track_opened_event: bool | None = None,
     ) -> OnboardingItemType | None:
-        return selectors.visible_items(info.context.viewer).filter(
-            pk=selectors.parse_id(id) or 0).first()
+        return selectors.item_get(info.context.viewer, id)
 
     @strawberry.field(description="A JSON string listing the item types a flow may still get ({id, name}).")
     def availableItemTypes(self, info: Info, onboarding_flow_id: str | None = None) -> str | None:  # noqa: N802

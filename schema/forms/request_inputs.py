@@ -59,14 +59,13 @@ class UpdateRecurringFormInput:
 
 
 def request_create(values: dict) -> RequestCreate:
-    recipients = values.get("recipient_ids")
-    if recipients in (None, "") and values.get("recipient_id") not in (None, ""):
-        recipients = str(values["recipient_id"])
-    form = values.get("form")
-    if form in (None, ""):
-        form = values.get("custom_module_form_id")
+    # custom_module_form_id (the published name) wins over form (the documented one) when both are sent.
+    form, form_field = values.get("form"), "form"
+    if values.get("custom_module_form_id") not in (None, ""):
+        form, form_field = values["custom_module_form_id"], "custom_module_form_id"
     return RequestCreate(
-        recipient_ids=recipients, form=form, is_recurring=bool(values.get("is_recurring")),
+        recipient_ids=values.get("recipient_ids"), recipient_id=values.get("recipient_id"), form=form,
+        form_field=form_field, is_recurring=bool(values.get("is_recurring")),
         frequency=values.get("frequency"), period=values.get("period"), minute=values.get("minute"),
         hour=values.get("hour"), weekday=values.get("weekday"), monthday=values.get("monthday"),
         recurrence_ends=bool(values.get("recurrence_ends")), ends_on=values.get("ends_on"),

@@ -6,7 +6,6 @@ import strawberry
 from django.db.models.functions import Lower
 
 from apps.core.errors import ValidationFailed
-from apps.core.lookup import parse_id
 from apps.forms.selectors import requests as selectors
 from schema.context import Info
 from schema.forms.request_types import RecurringFormType, RequestedFormCompletionType
@@ -46,7 +45,7 @@ class Query:
     def requestedFormCompletion(  # noqa: N802
         self, info: Info, id: strawberry.ID | None = None, track_opened_event: bool | None = None,
     ) -> RequestedFormCompletionType | None:
-        return selectors.visible_requests(info.context.viewer).filter(pk=parse_id(id) or 0).first()
+        return selectors.request_get(info.context.viewer, id)
 
     @strawberry.field(description="Active recurring form requests, optionally of one patient (connectable_type "
                                   "User) or of the patients of one group (UserGroup).")

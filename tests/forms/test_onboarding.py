@@ -64,7 +64,8 @@ def test_patient_sees_only_the_flow_of_their_group(gql, world, keys):
     # user_id is ignored for a patient: they always get their own flow.
     got = data_of(gql(query, {"user_id": str(world.patients[1].pk)}, key=keys["patient"]))["onboardingFlow"]
     assert got["id"] == str(mine.pk)
-    assert data_of(gql(query, {"id": str(other.pk)}, key=keys["patient"]))["onboardingFlow"] is None
+    hidden = gql(query, {"id": str(other.pk)}, key=keys["patient"])
+    assert hidden["data"] == {"onboardingFlow": None} and error_codes(hidden) == ["NOT_FOUND"]
     listed = data_of(gql("query F { onboardingFlows { id user_groups { id } } }", key=keys["patient"]))
     assert listed["onboardingFlows"] == [{"id": str(mine.pk), "user_groups": []}]
 
@@ -183,9 +184,8 @@ def test_other_organization_and_patients_cannot_manage_flows(gql, world, keys, o
     result = data_of(gql(update, {"id": str(flow.pk), "groups_to_use_onboarding_flow": str(foreign_group.pk)},
                          key=keys["provider"]))
     assert result["updateOnboardingFlow"]["messages"][0]["field"] == "groups_to_use_onboarding_flow"
-    got = data_of(gql(documented_operation("1877_getOnboardingItem.graphql"), {"id": str(item.pk)},
-                      key=other_keys["owner"]))
-    assert got["onboardingItem"] is None
+    got = gql(documented_operation("1877_getOnboardingItem.graphql"), {"id": str(item.pk)}, key=other_keys["owner"])
+    assert got["data"] == {"onboardingItem": None} and error_codes(got) == ["NOT_FOUND"]
     assert data_of(gql("query F { onboardingFlows { id } }", key=other_keys["owner"]))["onboardingFlows"] == []
     denied = gql(documented_operation("1766_createOnboardingFlow.graphql"), {"name": "Mine"}, key=keys["patient"])
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"

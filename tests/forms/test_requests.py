@@ -74,9 +74,8 @@ def test_restricted_provider_and_other_organization_see_nothing(gql, world, keys
     query = documented_operation("2088_requestedFormCompletions.graphql")
     for key in (restricted_key, other_keys["owner"]):
         assert data_of(gql(query, {}, key=key))["requestedFormCompletions"] == []
-        one = data_of(gql("query R($id: ID) { requestedFormCompletion(id: $id) { id } }", {"id": str(request.pk)},
-                          key=key))
-        assert one["requestedFormCompletion"] is None
+        one = gql("query R($id: ID) { requestedFormCompletion(id: $id) { id } }", {"id": str(request.pk)}, key=key)
+        assert one["data"] == {"requestedFormCompletion": None} and error_codes(one) == ["NOT_FOUND"]
         deleted = data_of(gql(documented_operation("2183_deleteRequestedFormCompletion.graphql"),
                               {"id": str(request.pk)}, key=key))["deleteRequestedFormCompletion"]
         assert deleted["messages"] == [{"field": "id", "message": "Requested form completion not found."}]

@@ -86,8 +86,8 @@ def flow_of_patient(viewer: Viewer, *, flow_id: object = None, user_id: object =
 
     ``user_id`` is ignored for a patient (they always get their own flow).
     """
-    if flow_id not in (None, ""):
-        return visible_flows(viewer).filter(pk=parse_id(flow_id) or 0).first()
+    if flow_id is not None:
+        return flow_get(viewer, flow_id)
     if viewer.is_patient:
         return visible_flows(viewer).first()
     if user_id in (None, ""):
@@ -124,8 +124,8 @@ def visible_completed_items(viewer: Viewer) -> QuerySet[CompletedOnboardingItem]
     return CompletedOnboardingItem.objects.filter(user__in=visible_patients(viewer))
 
 
-def completed_item_get(viewer: Viewer, completed_id: object) -> CompletedOnboardingItem | None:
-    return visible_completed_items(viewer).filter(pk=parse_id(completed_id) or 0).first()
+def completed_item_get(viewer: Viewer, completed_id: object) -> CompletedOnboardingItem:
+    return get_visible(visible_completed_items(viewer), completed_id, "Completed onboarding item")
 
 
 def unassociated_completed_items(viewer: Viewer, *, user_id: object = None) -> QuerySet[CompletedOnboardingItem]:

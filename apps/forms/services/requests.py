@@ -30,7 +30,9 @@ MAX_RECIPIENTS = 100
 @dataclass(frozen=True)
 class RequestCreate:
     recipient_ids: object = None
+    recipient_id: object = None  # the published single-recipient argument, added to recipient_ids
     form: object = None
+    form_field: str = "form"
     is_recurring: bool = False
     frequency: str | None = None
     period: str | None = None
@@ -124,7 +126,8 @@ def request_create(viewer: Viewer, data: RequestCreate) -> RequestedFormCompleti
     viewer.require(MEMBER, message=MEMBERS_ONLY)
     errors = Collector()
     raw_ids = _ids(data.recipient_ids)
-    if not raw_ids:
+    extra = [] if data.recipient_id in (None, "") else [data.recipient_id]
+    if not raw_ids and not extra:
         errors.add("recipient_ids", "recipient_ids must name at least one patient.")
     elif len(raw_ids) > MAX_RECIPIENTS:
         errors.add("recipient_ids", f"At most {MAX_RECIPIENTS} recipients per request.")
@@ -138,11 +141,15 @@ def request_create(viewer: Viewer, data: RequestCreate) -> RequestedFormCompleti
         except ValueError:
             errors.add("metadata", "metadata must be a JSON string.")
     errors.raise_if_any()
-    form = get_visible(visible_forms(viewer), data.form, "Form", field="form")
+    form = get_visible(visible_forms(viewer), data.form, "Form", field=data.form_field)
     pks = [parse_id(raw) for raw in raw_ids]
-    recipients = {p.pk: p for p in visible_patients(viewer).filter(pk__in=[pk for pk in pks if pk])}
+    extra_pks = [parse_id(raw) for raw in extra]
+    recipients = {p.pk: p for p in visible_patients(viewer).filter(pk__in=[pk for pk in pks + extra_pks if pk])}
     if any(pk not in recipients for pk in pks):
         raise NotFound("recipient_ids", "Patient not found.")
+    if any(pk not in recipients for pk in extra_pks):
+        raise NotFound("recipient_id", "Patient not found.")
+    pks += extra_pks
     sender = viewer.user
     first = None
     for pk in dict.fromkeys(pks):
