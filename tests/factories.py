@@ -107,3 +107,27 @@ def form_template(org: Organization, *questions: tuple, name: str = "Health Hist
         CustomModule.objects.create(custom_module_form=template, mod_type=mod_type, label=label,
                                     options=options, required=bool(required), position=position)
     return template
+
+
+# --- forms: onboarding and requests -------------------------------------------------------------
+
+def requestable_form(org: Organization, name: str = "Intake questionnaire", **fields: object):
+    from apps.forms.models import CustomModuleForm
+
+    return CustomModuleForm.objects.create(organization=org, name=name, **fields)
+
+
+def onboarding_flow(org: Organization, name: str = "Intake flow", *groups: UserGroup):
+    from apps.forms.models import OnboardingFlow
+
+    flow = OnboardingFlow.objects.create(organization=org, name=name)
+    UserGroup.objects.filter(pk__in=[g.pk for g in groups]).update(onboarding_flow_id=flow.pk)
+    return flow
+
+
+def onboarding_item(flow, item_type: str = "Insurance Form", *, item_id: int | None = None,
+                    is_skippable: bool = True, row_order: int = 1):
+    from apps.forms.models import OnboardingItem
+
+    return OnboardingItem.objects.create(onboarding_flow=flow, item_type=item_type, item_id=item_id,
+                                         display_name=item_type, is_skippable=is_skippable, row_order=row_order)

@@ -212,7 +212,8 @@ def scene(world, other_world) -> Scene:
                  extra={"type": kind, "spare_group": spare_group, "own_tag": own_tag, "seen": seen,
                         "visible_location": visible_location, "staff": world.staff,
                         "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast,
-                        "form_question": _form_question(owner), "form": form, "question": question, "filled": filled})
+                        "form_question": _form_question(owner), "form": form, "question": question, "filled": filled,
+                        **_forms_records(world, visible)})
 
 
 def _form_question(owner):
@@ -220,6 +221,19 @@ def _form_question(owner):
 
     form = CustomModuleForm.objects.create(organization_id=owner.organization_id, user=owner, name="Intake")
     return CustomModule.objects.create(custom_module_form=form, mod_type="text", label="Name")
+
+
+def _forms_records(world, patient) -> dict[str, Any]:
+    from apps.forms.models import RecurringForm, RequestedFormCompletion
+
+    form = factories.requestable_form(world.org)
+    flow = factories.onboarding_flow(world.org)
+    recurring = RecurringForm.objects.create(organization=world.org, sender=world.owner, recipient=patient,
+                                             custom_module_form=form, frequency="Daily")
+    request = RequestedFormCompletion.objects.create(organization=world.org, sender=world.owner, recipient=patient,
+                                                     custom_module_form=form, recurring_form=recurring)
+    return {"request_form": form, "flow": flow, "form_item": factories.onboarding_item(flow, "Module Form", item_id=form.pk),
+            "recurring": recurring, "request": request}
 
 
 VIEWERS = ["restricted", "patient", "other_owner"]
@@ -446,6 +460,16 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
                                "mod_type": "text"},
         "updateCustomModule": {"id": str(s.extra["form_question"].pk)},
         "createCustomModuleFileAttachment": {"custom_module_id": str(s.extra["form_question"].pk)},
+        "deleteOnboardingFlow": {"id": str(s.extra["flow"].pk)},
+        "createOnboardingItem": {"onboarding_flow_id": str(s.extra["flow"].pk), "item_type": "Module Form",
+                                 "is_skippable": True},
+        "updateOnboardingItem": {"id": str(s.extra["form_item"].pk)},
+        "createCompletedOnboardingItem": {"onboarding_item_id": str(s.extra["form_item"].pk),
+                                          "user_id": str(s.visible_patient.pk), "skipped": False},
+        "createRequestedFormCompletion": {"recipient_ids": str(s.visible_patient.pk),
+                                          "form": str(s.extra["request_form"].pk)},
+        "deleteRequestedFormCompletion": {"id": str(s.extra["request"].pk)},
+        "updateRecurringForm": {"id": str(s.extra["recurring"].pk)},
         "completeCheckout": {"appointment_type_id": kind, "contact_type": "In Person", "provider_id": str(s.owner.pk),
                              "date": "2031-03-11 10:00:00 -0400", "timezone": "America/New_York",
                              "first_name": "New", "last_name": "Booker", "email": "new.booker@example.com"},
@@ -466,7 +490,9 @@ OPAQUE = {("updateClient", "requested_form_completion_id"),
           ("createCustomModuleForm", "on_completion_ifs_tag_id"),
           ("updateCustomModuleForm", "on_completion_ifs_tag_id"),
           # A question has one condition: its id is not needed to find it.
-          ("updateCustomModule", "custom_module_condition.id")}
+          ("updateCustomModule", "custom_module_condition.id"),
+          # A recurring form has exactly one recipient: these published arguments are accepted, ignored.
+          ("deleteRecurringForm", "connectable_id"), ("updateRecurringForm", "recipient_ids")}
 
 
 def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:

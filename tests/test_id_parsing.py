@@ -82,6 +82,7 @@ def readable(world) -> dict[str, str]:
         **_charting_records(world),
         "customModuleForm": _form(world),
         "formAnswerGroup": _filled_form(world),
+        **_forms_records(world),
     }.items()}
 
 
@@ -107,6 +108,19 @@ def _filled_form(world) -> int:
     template = factories.form_template(world.org, ("text", "Name"))
     return FormAnswerGroup.objects.create(organization=world.org, custom_module_form=template,
                                           user=world.patients[0], finished=True).pk
+
+
+def _forms_records(world) -> dict[str, int]:
+    from apps.forms.models import CompletedOnboardingItem, RequestedFormCompletion
+
+    flow = factories.onboarding_flow(world.org)
+    item = factories.onboarding_item(flow)
+    completed = CompletedOnboardingItem.objects.create(user=world.patients[0], onboarding_item=item)
+    request = RequestedFormCompletion.objects.create(organization=world.org, sender=world.owner,
+                                                     recipient=world.patients[0],
+                                                     custom_module_form=factories.requestable_form(world.org))
+    return {"onboardingFlow": flow.pk, "onboardingItem": item.pk, "completedOnboardingItem": completed.pk,
+            "requestedFormCompletion": request.pk}
 
 
 def _chat_records(world) -> dict[str, int]:

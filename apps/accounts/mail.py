@@ -40,3 +40,9 @@ def intake_reminder(user: User) -> None:
 def form_request_reminder(user: User, requested_form_completion_id: str) -> None:
     _send_later("Reminder: a form is waiting for you",
                 f"Hello {user.first_name},\n\nForm request {requested_form_completion_id} is waiting.\n", user)
+
+
+def form_requested(user: User, form_name: str) -> None:
+    _send_later(f"Please complete: {form_name}",
+                f"Hello {user.first_name},\n\nYour provider asked you to complete the form \"{form_name}\". "
+                "Sign in to fill it out.\n", user)

@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 """Forms (issue 10): templates and questions, filled-out forms, charting, onboarding and
 requests, each part's Query, Mutation and Subscription merged into one of each for the schema."""
 
@@ -8,6 +9,10 @@ from schema.forms.answer_queries import Query as AnswerQuery
 from schema.forms.answer_subscriptions import Subscription as AnswerSubscription
 from schema.forms.charting_mutations import Mutation as ChartingMutation
 from schema.forms.charting_queries import Query as ChartingQuery
+from schema.forms.onboarding_mutations import Mutation as OnboardingMutation
+from schema.forms.onboarding_queries import Query as OnboardingQuery
+from schema.forms.request_mutations import Mutation as RequestMutation
+from schema.forms.request_queries import Query as RequestQuery
 from schema.forms.template_mutations import Mutation as TemplateMutation
 from schema.forms.template_queries import Query as TemplateQuery
 from schema.permissions import register_public
@@ -16,8 +21,25 @@ from schema.permissions import register_public
 # anonymous callers (schema.forms.template_types.form_answer_groups is scoped to the viewer).
 register_public("customModuleForm")
 
-Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery))
-Mutation = merge_types("FormsMutation", (TemplateMutation, AnswerMutation, ChartingMutation))
+Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery, OnboardingQuery, RequestQuery))
+Mutation = merge_types("FormsMutation", (TemplateMutation, AnswerMutation, ChartingMutation, OnboardingMutation,
+                                          RequestMutation))
 Subscription = merge_types("FormsSubscription", (AnswerSubscription,))
 
 __all__ = ["Mutation", "Query", "Subscription"]
+=======
+"""Forms: onboarding flows (schema.forms.onboarding_*) and form requests (schema.forms.request_*),
+merged into one Query and Mutation for the schema."""
+
+from strawberry.tools import merge_types
+
+from schema.forms.onboarding_mutations import Mutation as OnboardingMutation
+from schema.forms.onboarding_queries import Query as OnboardingQuery
+from schema.forms.request_mutations import Mutation as RequestMutation
+from schema.forms.request_queries import Query as RequestQuery
+
+Query = merge_types("FormsQuery", (OnboardingQuery, RequestQuery))
+Mutation = merge_types("FormsMutation", (OnboardingMutation, RequestMutation))
+
+__all__ = ["Mutation", "Query"]
+>>>>>>> forms-onboarding

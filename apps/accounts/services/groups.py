@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from apps.accounts.models import User, UserGroup
@@ -14,10 +16,21 @@ from apps.events.bus import emit
 _MEMBERS_ONLY = "Only providers and staff members can manage groups."
 
 
-def _onboarding_flow(value: object) -> None:
-    # Onboarding flows arrive with the forms domain; until then no id can name one.
-    if value not in (None, ""):
+# Onboarding flows live in the forms domain, which registers how to find one (accounts must not
+# import forms): ``lookup(organization_id, raw_id)`` -> the flow's id, or None when there is none.
+_flow_lookup: Callable[[int, object], int | None] | None = None
+
+
+def register_onboarding_flow_lookup(lookup: Callable[[int, object], int | None]) -> None:
+    global _flow_lookup
+    _flow_lookup = lookup
+
+
+def _onboarding_flow(viewer: Viewer, value: object) -> int | None:
+    found = _flow_lookup(viewer.organization_id, value) if _flow_lookup is not None else None
+    if found is None:
         raise NotFound("onboarding_flow_id", "Onboarding flow not found.")
+    return found
 
 
 @transaction.atomic
@@ -37,10 +50,15 @@ def group_update(viewer: Viewer, *, group_id: object, name: str | None = None,
     errors = Collector()
     cleaned = clean_text(errors, "name", name, required=True) if name is not None else None
     errors.raise_if_any()
-    _onboarding_flow(onboarding_flow_id)
+    changed = []
+    if onboarding_flow_id not in (None, ""):
+        group.onboarding_flow_id = _onboarding_flow(viewer, onboarding_flow_id)
+        changed.append("onboarding_flow_id")
     if cleaned is not None and cleaned != group.name:
         group.name = cleaned
-        group.save(update_fields=["name", "updated_at"])
+        changed.append("name")
+    if changed:
+        group.save(update_fields=[*changed, "updated_at"])
     return group
 
 
