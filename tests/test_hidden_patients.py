@@ -232,8 +232,8 @@ def _forms_records(world, patient) -> dict[str, Any]:
                                              custom_module_form=form, frequency="Daily")
     request = RequestedFormCompletion.objects.create(organization=world.org, sender=world.owner, recipient=patient,
                                                      custom_module_form=form, recurring_form=recurring)
-    return {"request_form": form, "flow": flow, "form_item": factories.onboarding_item(flow, "Module Form", item_id=form.pk),
-            "recurring": recurring, "request": request}
+    return {"request_form": form, "flow": flow, "recurring": recurring, "request": request,
+            "form_item": factories.onboarding_item(flow, "Module Form", item_id=form.pk)}
 
 
 VIEWERS = ["restricted", "patient", "other_owner"]

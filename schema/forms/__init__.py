@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 """Forms (issue 10): templates and questions, filled-out forms, charting, onboarding and
 requests, each part's Query, Mutation and Subscription merged into one of each for the schema."""
 
@@ -23,23 +22,7 @@ register_public("customModuleForm")
 
 Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery, OnboardingQuery, RequestQuery))
 Mutation = merge_types("FormsMutation", (TemplateMutation, AnswerMutation, ChartingMutation, OnboardingMutation,
-                                          RequestMutation))
+                                         RequestMutation))
 Subscription = merge_types("FormsSubscription", (AnswerSubscription,))
 
 __all__ = ["Mutation", "Query", "Subscription"]
-=======
-"""Forms: onboarding flows (schema.forms.onboarding_*) and form requests (schema.forms.request_*),
-merged into one Query and Mutation for the schema."""
-
-from strawberry.tools import merge_types
-
-from schema.forms.onboarding_mutations import Mutation as OnboardingMutation
-from schema.forms.onboarding_queries import Query as OnboardingQuery
-from schema.forms.request_mutations import Mutation as RequestMutation
-from schema.forms.request_queries import Query as RequestQuery
-
-Query = merge_types("FormsQuery", (OnboardingQuery, RequestQuery))
-Mutation = merge_types("FormsMutation", (OnboardingMutation, RequestMutation))
-
-__all__ = ["Mutation", "Query"]
->>>>>>> forms-onboarding
