@@ -411,3 +411,29 @@ def test_appointment_link_is_scoped(gql, keys, world, intake):
         refused = data_of(gql(query, {"input": {**base, "appointment_id": str(bad.pk)}}, key=keys["provider"]))
         assert [m["field"] for m in refused["createFormAnswerGroup"]["messages"]] == ["appointment_id"]
     assert FormAnswerGroup.objects.count() == 1
+
+
+def test_answering_a_form_request_completes_it(gql, keys, world):
+    from apps.forms.models import RequestedFormCompletion
+
+    template = factories.form_template(world.org, ("text", "Goal", "", True))
+    patient = world.patients[0]
+    request = RequestedFormCompletion.objects.create(organization=world.org, sender=world.provider,
+                                                     recipient=patient, custom_module_form=template)
+    question = str(template.custom_modules.get().pk)
+    started = data_of(gql(CREATE, {"input": {
+        "custom_module_form_id": str(template.pk), "user_id": str(patient.pk), "finished": False,
+        "requested_form_completion_id": str(request.pk), "form_answers": []}}, key=keys["patient"]))
+    assert started["createFormAnswerGroup"]["messages"] == []
+    request.refresh_from_db()
+    assert request.status == RequestedFormCompletion.INCOMPLETE
+    group_id = started["createFormAnswerGroup"]["form_answer_group"]["id"]
+    assert request.form_answer_group_id == int(group_id)
+
+    done = data_of(gql(UPDATE, {"input": {"id": group_id, "finished": True, "form_answers": [
+        {"custom_module_id": question, "answer": "Walk daily", "user_id": str(patient.pk)}]}}, key=keys["patient"]))
+    assert done["updateFormAnswerGroup"]["messages"] == []
+    request.refresh_from_db()
+    assert request.status == RequestedFormCompletion.COMPLETE
+    assert Event.objects.filter(event_type="requested_form_completion.updated",
+                                resource_id=str(request.pk)).count() == 2

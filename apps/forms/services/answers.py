@@ -26,6 +26,7 @@ from apps.events.bus import emit
 from apps.forms import question_types as qt
 from apps.forms.models import CustomModule, CustomModuleForm, FormAnswer, FormAnswerGroup, RequestedFormCompletion
 from apps.forms.selectors.answers import answer_group_get
+from apps.forms.services import requests
 from apps.scheduling.selectors import appointments_visible
 
 MAX_ANSWERS = 1_000
@@ -283,8 +284,15 @@ def form_answer_group_create(viewer: Viewer, data: AnswerGroupInput) -> FormAnsw
     errors.raise_if_any()
     group.save()
     _save_answers(group, modules, changed, metadata, {})
+    _settle_request(group)
     emit("form_answer_group.created", group, organization_id=group.organization_id, actor_id=viewer.user_id)
     return group
+
+
+def _settle_request(group: FormAnswerGroup) -> None:
+    """The form request this filled-out form answers becomes Complete (finished) or Incomplete."""
+    if group.requested_form_completion_id is not None:
+        requests.mark_completed(group.requested_form_completion, group)
 
 
 def _editable(viewer: Viewer, group_id: object) -> FormAnswerGroup:
@@ -308,6 +316,7 @@ def form_answer_group_update(viewer: Viewer, group_id: object, data: AnswerGroup
     errors.raise_if_any()
     group.save()
     _save_answers(group, modules, changed, metadata, existing)
+    _settle_request(group)
     emit("form_answer_group.updated", group, organization_id=group.organization_id, actor_id=viewer.user_id,
          changed_fields=["form_answers"] if changed else [])
     return group
