@@ -18,12 +18,14 @@ from strawberry_django.optimizer import optimize
 from apps.core.timefmt import format_datetime
 from apps.forms import models
 from apps.forms.selectors.answers import visible_answer_groups
+from apps.forms.selectors.requests import visible_requests
 from apps.scheduling.selectors import appointments_visible
 from schema.accounts.types import UserType, shown_prefetch, shown_user
 from schema.forms.template_types import CustomModuleFormType, CustomModuleType
 
 if TYPE_CHECKING:
-    from schema.forms.charting_types import ChartingNoteAddendumType, FormAnswerGroupSigningType
+    from schema.forms.charting_types import ChartingNoteAddendumType, ChartNoteStatus, FormAnswerGroupSigningType
+    from schema.forms.request_types import RequestedFormCompletionType
     from schema.scheduling.types import AppointmentObjectType
 
 _ANSWERS_ATTR = "_ordered_answers"
@@ -138,6 +140,27 @@ class FormAnswerGroupType:
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root: models.FormAnswerGroup) -> str | None:
         return getattr(root, "cursor", None)
+
+    @strawberry_django.field(only=["locked_at"], prefetch_related=["form_answer_group_signings"],
+                             description="CREATED, SIGNED or CO_SIGNED (two or more signers), and _AND_LOCKED "
+                                         "once locked (LOCKED when locked unsigned).")
+    def chart_note_status(self, root: models.FormAnswerGroup) -> Annotated[
+            ChartNoteStatus, strawberry.lazy("schema.forms.charting_types")]:
+        from schema.forms.charting_types import ChartNoteStatus
+
+        signers = len({s.user_id for s in root.form_answer_group_signings.all()})
+        signed = "" if signers == 0 else "SIGNED" if signers == 1 else "CO_SIGNED"
+        if root.locked_at is None:
+            return ChartNoteStatus(signed or "CREATED")
+        return ChartNoteStatus(f"{signed}_AND_LOCKED" if signed else "LOCKED")
+
+    @strawberry_django.field(only=["requested_form_completion_id"], prefetch_related=[
+        lambda info: Prefetch("requested_form_completion",
+                              queryset=visible_requests(info.context.viewer))])
+    def requested_form_completion(self, root: models.FormAnswerGroup) -> Annotated[
+            RequestedFormCompletionType, strawberry.lazy("schema.forms.request_types")] | None:
+        """The form request this form answered, when the caller may see it."""
+        return root.requested_form_completion if root.requested_form_completion_id else None
 
     @strawberry_django.field(only=["name"])
     def name(self, root: models.FormAnswerGroup) -> str | None:

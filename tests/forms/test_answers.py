@@ -40,7 +40,8 @@ query($user_id: String, $filler_id: String, $custom_module_form_id: ID, $date: S
       $offset: Int) {
   formAnswerGroups(user_id: $user_id, filler_id: $filler_id, custom_module_form_id: $custom_module_form_id,
                    date: $date, page_size: $page_size, offset: $offset) {
-    id name created_at user { id dietitian { id } } filler { id } custom_module_form { id name }
+    id name created_at chart_note_status requested_form_completion { id status } user { id dietitian { id } }
+    filler { id } custom_module_form { id name }
     form_answers { id label displayed_answer custom_module { id mod_type label required } }
   }
   formAnswerGroupsCount(user_id: $user_id, filler_id: $filler_id, custom_module_form_id: $custom_module_form_id,
@@ -437,3 +438,7 @@ def test_answering_a_form_request_completes_it(gql, keys, world):
     assert request.status == RequestedFormCompletion.COMPLETE
     assert Event.objects.filter(event_type="requested_form_completion.updated",
                                 resource_id=str(request.pk)).count() == 2
+    read = data_of(gql("query($id: ID) { formAnswerGroup(id: $id) { chart_note_status "
+                       "requested_form_completion { id status } } }", {"id": group_id}, key=keys["provider"]))
+    assert read["formAnswerGroup"] == {"chart_note_status": "CREATED",
+                                       "requested_form_completion": {"id": str(request.pk), "status": "Complete"}}
