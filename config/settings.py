@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.chat",
     "apps.forms",
+    "apps.billing",
     "webhooks",
 ]
 
@@ -225,3 +226,10 @@ LOGGING = {
         "strawberry.execution": {"level": "CRITICAL"},
     },
 }
+
+# Billing (apps.billing): Stripe's API address (a Stripe-compatible server in tests and local
+# development, e.g. localstripe from docker-compose), retries of calls that carry an
+# idempotency key, and how old a signed Stripe webhook may be.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+STRIPE_WEBHOOK_TOLERANCE = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300"))

@@ -25,6 +25,10 @@ class ErrorCode(StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     NOT_FOUND = "NOT_FOUND"
     SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
+    # The card issuer (through Stripe) refused a charge; nothing was paid.
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    # The payment processor is not configured for the organization, or did not answer.
+    PAYMENT_UNAVAILABLE = "PAYMENT_UNAVAILABLE"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
