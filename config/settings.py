@@ -224,6 +224,8 @@ LOGGING = {
     "loggers": {
         # Strawberry logs every resolver error with its traceback; we log masked errors ourselves.
         "strawberry.execution": {"level": "CRITICAL"},
+        # The stripe library logs every request at INFO (customer and charge ids): keep it quiet.
+        "stripe": {"level": "WARNING"},
     },
 }
 
