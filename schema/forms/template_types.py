@@ -13,6 +13,7 @@ from strawberry import auto
 from apps.core.timefmt import format_datetime
 from apps.forms import models, question_types
 from apps.forms.selectors.templates import answer_groups_of_forms
+from apps.forms.services import files
 from schema.accounts.types import UserType, shown_user_field
 
 if TYPE_CHECKING:
@@ -131,7 +132,8 @@ class CustomModuleType:
     def file_attachment(self, root: models.CustomModule) -> FileAttachmentType | None:
         if not root.file_attachment:
             return None
-        return FileAttachmentType(id=strawberry.ID(str(root.pk)), url=root.file_attachment.url)
+        # A signed, expiring link (apps.uploads.downloads): no file is served from a public path.
+        return FileAttachmentType(id=strawberry.ID(str(root.pk)), url=files.module_file_url(root))
 
     @strawberry_django.field(select_related=["custom_module_form"])
     def custom_module_form(self, root: models.CustomModule) -> CustomModuleFormType | None:
