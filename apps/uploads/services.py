@@ -73,9 +73,12 @@ def _checksum_ok(value: str) -> bool:
 
 def _declared(data: UploadRequest) -> tuple[str, int, str, str]:
     problems = Collector()
-    # Control characters, lone surrogates and NUL are dropped from the shown name (files.clean_name).
-    filename = files.clean_name(data.filename or "", "bin") if (data.filename or "").strip() else ""
-    if not filename:
+    raw_name = data.filename or ""
+    # Other control characters and lone surrogates are dropped from the shown name (files.clean_name).
+    filename = files.clean_name(raw_name, "bin") if raw_name.strip() else ""
+    if "\x00" in raw_name:
+        problems.add("filename", "'filename' contains a character that is not allowed.")
+    elif not filename:
         problems.add("filename", "'filename' (the file's name) is required.")
     size = data.byte_size
     if size is None or size <= 0:
