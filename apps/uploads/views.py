@@ -35,10 +35,8 @@ def direct_upload(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@require_GET
-def download(request: HttpRequest) -> HttpResponse:
-    # In the query string as ``token``, so the server logs' redaction (apps.core.logsafety) hides it.
-    found = downloads.resolve(request.GET.get("token", ""))
+def serve(found: downloads.StoredFile | None) -> HttpResponse:
+    """The file as a download response (every signed-link view ends here), or the JSON 404."""
     if found is None or not default_storage.exists(found.name):
         return json_error(404, "Not found (or the link expired).", ErrorCode.NOT_FOUND)
     response = FileResponse(default_storage.open(found.name, "rb"), content_type=found.content_type,
@@ -47,3 +45,9 @@ def download(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=300"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@require_GET
+def download(request: HttpRequest) -> HttpResponse:
+    # In the query string as ``token``, so the server logs' redaction (apps.core.logsafety) hides it.
+    return serve(downloads.resolve(request.GET.get("token", "")))

@@ -121,11 +121,13 @@ class FormAnswerType:
         prefetch_related=[lambda info: Prefetch("file_attachments", to_attr=_FILES_ATTR,
                                                 queryset=models.FormAnswerFileAttachment.objects.order_by("id"))],
         description="Files attached with createFormAnswerFileAttachment; url is a signed, expiring link.")
-    def file_attachments(self, root: models.FormAnswer) -> list[FileAttachmentType] | None:
+    def file_attachments(self, root: models.FormAnswer, info: strawberry.Info) -> list[FileAttachmentType] | None:
+        from schema.forms.file_links import file_attachment
+
         attachments = getattr(root, _FILES_ATTR, None)
         if attachments is None:
             attachments = list(root.file_attachments.order_by("id"))
-        return [FileAttachmentType(id=strawberry.ID(str(a.pk)), url=files.answer_file_url(a)) for a in attachments]
+        return [file_attachment(info, a.pk, files.answer_file_url(a)) for a in attachments]
 
 
 def _answers_prefetch(info: strawberry.Info) -> Prefetch:

@@ -17,6 +17,7 @@ from apps.uploads.services import UploadTicket
 from schema.context import Info
 from schema.forms import file_inputs as inputs
 from schema.forms import file_payloads as payloads
+from schema.forms.file_links import file_attachment
 from schema.forms.template_types import FileAttachmentType
 from schema.payloads import run
 
@@ -28,9 +29,8 @@ def _ticket(info: Info, ticket: UploadTicket) -> dict[str, Any]:
             "headers": [payloads.HttpHeaderType(name=name, value=value) for name, value in ticket.headers]}
 
 
-def _answer_file(attachment: FormAnswerFileAttachment, *, with_url: bool = True) -> FileAttachmentType:
-    return FileAttachmentType(id=strawberry.ID(str(attachment.pk)),
-                              url=services.answer_file_url(attachment) if with_url else None)
+def _answer_file(info: Info, attachment: FormAnswerFileAttachment, *, with_url: bool = True) -> FileAttachmentType:
+    return file_attachment(info, attachment.pk, services.answer_file_url(attachment) if with_url else None)
 
 
 @strawberry.type
@@ -52,7 +52,7 @@ class Mutation:
 
         def attach() -> FileAttachmentType:
             module = services.custom_module_attach(info.context.viewer, data.custom_module_id, data.upload_id)
-            return FileAttachmentType(id=strawberry.ID(str(module.pk)), url=services.module_file_url(module))
+            return file_attachment(info, module.pk, services.module_file_url(module))
 
         return run(payloads.CreateModuleFilePayload, attach, "file_attachment")
 
@@ -72,7 +72,7 @@ class Mutation:
     ) -> payloads.CreateAnswerFilePayload | None:
         data = input or inputs.CreateFormAnswerFileAttachmentInput()
         return run(payloads.CreateAnswerFilePayload, lambda: _answer_file(
-            services.form_answer_attach(info.context.viewer, data.form_answer_id, data.upload_id)),
+            info, services.form_answer_attach(info.context.viewer, data.form_answer_id, data.upload_id)),
             "file_attachment")
 
     @strawberry.mutation(description="Removes a file from an answer (and deletes the stored file).")
@@ -81,7 +81,7 @@ class Mutation:
     ) -> payloads.DeleteAnswerFilePayload | None:
         raw_id = input.file_attachment_id if input else None
         return run(payloads.DeleteAnswerFilePayload, lambda: _answer_file(
-            services.form_answer_file_delete(info.context.viewer, raw_id), with_url=False), "file_attachment")
+            info, services.form_answer_file_delete(info.context.viewer, raw_id), with_url=False), "file_attachment")
 
     @strawberry.mutation(description="Documents are not available yet: answers a messages entry.")
     def shareAnswersAsDocument(  # noqa: N802

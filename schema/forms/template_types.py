@@ -129,11 +129,13 @@ class CustomModuleType:
         return source.name if source else None
 
     @strawberry_django.field(only=["file_attachment", "file_attachment_name", "id"])
-    def file_attachment(self, root: models.CustomModule) -> FileAttachmentType | None:
+    def file_attachment(self, root: models.CustomModule, info: strawberry.Info) -> FileAttachmentType | None:
         if not root.file_attachment:
             return None
+        from schema.forms.file_links import file_attachment
+
         # A signed, expiring link (apps.uploads.downloads): no file is served from a public path.
-        return FileAttachmentType(id=strawberry.ID(str(root.pk)), url=files.module_file_url(root))
+        return file_attachment(info, root.pk, files.module_file_url(root))
 
     @strawberry_django.field(select_related=["custom_module_form"])
     def custom_module_form(self, root: models.CustomModule) -> CustomModuleFormType | None:

@@ -105,7 +105,7 @@ def test_answer_file_upload_attach_read_and_delete(gql, world, keys, django_capt
     response = put(found["upload_url"], PNG, {h["name"]: h["value"] for h in found["headers"]})
     assert response.status_code == 204
     done = attach(gql, keys["provider"], answer.pk, found["upload_id"])
-    assert done["messages"] == [] and done["file_attachment"]["url"].startswith("/files?token=")
+    assert done["messages"] == [] and done["file_attachment"]["url"].startswith("http://testserver/files?token=")
     second = attach(gql, keys["provider"], answer.pk, uploaded(gql, keys["provider"], answer.pk, PDF,
                                                                filename="note.pdf", content_type="application/pdf"))
     assert second["messages"] == []

@@ -20,16 +20,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from apps.core.errors import ValidationFailed
 from apps.core.timefmt import now
+from apps.uploads import downloads
 from apps.uploads.files import ALLOWED, clean_name, sniff
 
-SIGNING_SALT = "chat.attachment"
+DOWNLOAD_KIND = "chat.note"
 
 _DATA_URL = re.compile(r"\Adata:[\w.+-]*/?[\w.+-]*(?:;[\w=.+-]+)*;base64,", re.I)
 
@@ -115,7 +115,7 @@ def discard(stored: Stored | None) -> None:
 
 
 def signed_token(note_id: int) -> str:
-    return signing.dumps({"n": note_id}, salt=SIGNING_SALT)
+    return downloads.token(DOWNLOAD_KIND, note_id)
 
 
 def signed_path(note_id: int) -> str:
@@ -123,10 +123,7 @@ def signed_path(note_id: int) -> str:
 
 
 def note_id_from_token(token: str) -> int | None:
-    """The note id of a valid, unexpired token; None otherwise."""
-    try:
-        value = signing.loads(token, salt=SIGNING_SALT, max_age=settings.CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        return None
-    note_id = value.get("n") if isinstance(value, dict) else None
-    return note_id if isinstance(note_id, int) else None
+    """The note id of a valid, unexpired token; None otherwise (the one signing of download links,
+    ``apps.uploads.downloads``, with chat's own lifetime)."""
+    found = downloads.read_token(token, kind=DOWNLOAD_KIND, max_age=settings.CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS)
+    return found[1] if found else None
