@@ -33,13 +33,16 @@ from django.db import transaction
 from django.urls import reverse
 
 from apps.accounts.viewer import Viewer
+from apps.core import jobs
 from apps.core.errors import Collector, NotFound, ValidationFailed
+from apps.core.jobs.models import Job
 from apps.core.lookup import parse_id
 from apps.core.timefmt import now
 from apps.uploads import files
 from apps.uploads.models import DirectUpload
 
 PUT_SALT = "uploads.direct"
+EXPIRE_KIND = "uploads.expire"
 CHUNK = 64 * 1024
 
 
@@ -95,14 +98,18 @@ def _declared(data: UploadRequest) -> tuple[str, int, str, str]:
     return filename, int(size or 0), checksum, content_type
 
 
+@transaction.atomic
 def direct_upload_create(*, viewer: Viewer, purpose: str, target_id: int, data: UploadRequest) -> UploadTicket:
-    """A new upload of ``viewer`` for (purpose, target); the caller has checked the target."""
+    """A new upload of ``viewer`` for (purpose, target); the caller has checked the target. A job
+    removes it, and its file, when it expires unattached."""
     filename, size, checksum, content_type = _declared(data)
     upload = DirectUpload.objects.create(
         organization_id=viewer.organization_id, user_id=viewer.user_id, purpose=purpose, target_id=target_id,
         filename=filename, byte_size=size, checksum=checksum, content_type=content_type,
         expires_at=now() + timedelta(seconds=settings.DIRECT_UPLOAD_MAX_AGE_SECONDS),
     )
+    jobs.enqueue(EXPIRE_KIND, {"upload_id": upload.pk}, run_at=upload.expires_at, subject=f"upload:{upload.pk}",
+                 organization_id=upload.organization_id)
     token = signing.dumps({"u": upload.pk}, salt=PUT_SALT)
     return UploadTicket(upload=upload, path=f"{reverse('uploads-direct')}?{urlencode({'token': token})}",
                         headers=(("Content-Type", content_type), ("Content-MD5", checksum)))
@@ -129,9 +136,7 @@ def _read(stream: BinaryIO, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def direct_upload_receive(*, token: str, content_type: str, content_md5: str | None,
-                          content_length: int | None, stream: BinaryIO) -> DirectUpload:
-    """Stores the PUT body of the upload the token names, or raises ``Refused``."""
+def _token_upload_id(token: str) -> int:
     try:
         signed = signing.loads(token, salt=PUT_SALT, max_age=settings.DIRECT_UPLOAD_MAX_AGE_SECONDS)
     except signing.BadSignature as error:
@@ -139,41 +144,58 @@ def direct_upload_receive(*, token: str, content_type: str, content_md5: str | N
     upload_id = signed.get("u") if isinstance(signed, dict) else None
     if not isinstance(upload_id, int):
         raise Refused(404, "Unknown or expired upload URL: ask for a new one.")
+    return upload_id
+
+
+def _open(upload: DirectUpload | None) -> DirectUpload:
+    if upload is None or upload.expires_at <= now():
+        raise Refused(404, "Unknown or expired upload URL: ask for a new one.")
+    if upload.file or upload.consumed_at is not None:
+        raise Refused(409, "This upload already has its file: ask for a new upload URL to send another.")
+    return upload
+
+
+def direct_upload_receive(*, token: str, content_type: str, content_md5: str | None,
+                          content_length: int | None, stream: BinaryIO) -> DirectUpload:
+    """Stores the PUT body of the upload the token names, or raises ``Refused``.
+
+    Everything is checked before the bytes are read, the bytes are read (at most one byte past
+    the declared size) outside any transaction, so a slow client holds no row lock; the row is
+    locked only to record the stored file, and a concurrent PUT that stored first wins.
+    """
+    upload_id = _token_upload_id(token)
     if content_length is not None and content_length > max_bytes():
         raise Refused(413, f"The body is larger than {max_bytes()} bytes.")
-    with transaction.atomic():
-        upload = DirectUpload.objects.select_for_update().filter(pk=upload_id).first()
-        if upload is None or upload.expires_at <= now():
-            raise Refused(404, "Unknown or expired upload URL: ask for a new one.")
-        if upload.file or upload.consumed_at is not None:
-            raise Refused(409, "This upload already has its file: ask for a new upload URL to send another.")
-        if content_length is not None and content_length != upload.byte_size:
-            raise Refused(413 if content_length > upload.byte_size else 400,
-                          f"The body must be exactly byte_size ({upload.byte_size}) bytes.")
-        if content_type.split(";", 1)[0].strip().lower() != upload.content_type:
-            raise Refused(400, f"Send the header Content-Type: {upload.content_type}, as declared.")
-        if content_md5 is not None and content_md5.strip() != upload.checksum:
-            raise Refused(400, "The Content-MD5 header does not match the declared checksum.")
-        data = _read(stream, upload.byte_size)
-        if len(data) > upload.byte_size:
-            raise Refused(413, f"The body is longer than byte_size ({upload.byte_size}) bytes.")
-        if len(data) != upload.byte_size:
-            raise Refused(400, f"The body must be exactly byte_size ({upload.byte_size}) bytes.")
-        if base64.b64encode(hashlib.md5(data).digest()).decode() != upload.checksum:  # noqa: S324 (integrity, not security)
-            raise Refused(400, "The body does not match the declared checksum (base64 MD5).")
-        kind = files.sniff(data)
-        if kind is None or kind[0] != upload.content_type:
-            raise Refused(400, f"The bytes are not a {upload.content_type} file.")
-        today = now()
-        # The storage name never contains anything the client sent.
-        saved = default_storage.save(f"uploads/{today:%Y/%m}/{uuid.uuid4().hex}.{kind[1]}", ContentFile(data))
-        upload.file = saved
-        upload.uploaded_at = today
-        try:
+    upload = _open(DirectUpload.objects.filter(pk=upload_id).first())
+    if content_length is not None and content_length != upload.byte_size:
+        raise Refused(413 if content_length > upload.byte_size else 400,
+                      f"The body must be exactly byte_size ({upload.byte_size}) bytes.")
+    if content_type.split(";", 1)[0].strip().lower() != upload.content_type:
+        raise Refused(400, f"Send the header Content-Type: {upload.content_type}, as declared.")
+    if content_md5 is not None and content_md5.strip() != upload.checksum:
+        raise Refused(400, "The Content-MD5 header does not match the declared checksum.")
+    data = _read(stream, upload.byte_size)
+    if len(data) > upload.byte_size:
+        raise Refused(413, f"The body is longer than byte_size ({upload.byte_size}) bytes.")
+    if len(data) != upload.byte_size:
+        raise Refused(400, f"The body must be exactly byte_size ({upload.byte_size}) bytes.")
+    if base64.b64encode(hashlib.md5(data).digest()).decode() != upload.checksum:  # noqa: S324 (integrity, not security)
+        raise Refused(400, "The body does not match the declared checksum (base64 MD5).")
+    kind = files.sniff(data)
+    if kind is None or kind[0] != upload.content_type:
+        raise Refused(400, f"The bytes are not a {upload.content_type} file.")
+    today = now()
+    # The storage name never contains anything the client sent.
+    saved = default_storage.save(f"uploads/{today:%Y/%m}/{uuid.uuid4().hex}.{kind[1]}", ContentFile(data))
+    try:
+        with transaction.atomic():
+            upload = _open(DirectUpload.objects.select_for_update().filter(pk=upload_id).first())
+            upload.file = saved
+            upload.uploaded_at = today
             upload.save(update_fields=["file", "uploaded_at"])
-        except Exception:
-            default_storage.delete(saved)
-            raise
+    except BaseException:
+        default_storage.delete(saved)
+        raise
     return upload
 
 
@@ -199,4 +221,21 @@ def direct_upload_consume(*, viewer: Viewer, raw_upload_id: object, purpose: str
         raise ValidationFailed(field, "The file has not been uploaded yet: PUT it to upload_url first.")
     upload.consumed_at = now()
     upload.save(update_fields=["consumed_at"])
+    jobs.cancel(subject=f"upload:{upload.pk}", kinds=[EXPIRE_KIND])
     return upload
+
+
+def expire(job: Job) -> None:
+    """The expiry job: an upload never attached is removed, its stored file after commit."""
+    with transaction.atomic():
+        upload = DirectUpload.objects.select_for_update().filter(pk=job.payload.get("upload_id")).first()
+        if upload is None or upload.consumed_at is not None:
+            return
+        name = upload.file.name if upload.file else ""
+        upload.delete()
+        if name:
+            transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def register() -> None:
+    jobs.register_kind(EXPIRE_KIND, expire)

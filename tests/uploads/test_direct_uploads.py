@@ -112,3 +112,20 @@ def test_signed_download_links(world, monkeypatch):
     assert Client().get(link + "x").status_code == 404
     with time_machine.travel(timezone.now() + dt.timedelta(hours=2), tick=False):
         assert Client().get(link).status_code == 404
+
+
+def test_unattached_uploads_and_their_files_expire(world, django_capture_on_commit_callbacks):
+    from apps.core import jobs
+
+    kept, dropped, unsent = ticket(world.provider), ticket(world.provider), ticket(world.provider)
+    assert put(kept.path, GIF).status_code == 204 and put(dropped.path, GIF).status_code == 204
+    direct_upload_consume(viewer=viewer_of(world.provider), raw_upload_id=kept.upload.pk, purpose="tests.thing",
+                          target_id=7)
+    name = DirectUpload.objects.get(pk=dropped.upload.pk).file.name
+    later = time_machine.travel(timezone.now() + dt.timedelta(hours=2), tick=False)
+    with later, django_capture_on_commit_callbacks(execute=True):
+        jobs.drain()
+    assert list(DirectUpload.objects.values_list("pk", flat=True)) == [kept.upload.pk]
+    assert not default_storage.exists(name)
+    assert default_storage.exists(DirectUpload.objects.get(pk=kept.upload.pk).file.name)
+    assert unsent.upload.pk not in DirectUpload.objects.values_list("pk", flat=True)
