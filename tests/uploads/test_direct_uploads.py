@@ -129,3 +129,12 @@ def test_unattached_uploads_and_their_files_expire(world, django_capture_on_comm
     assert not default_storage.exists(name)
     assert default_storage.exists(DirectUpload.objects.get(pk=kept.upload.pk).file.name)
     assert unsent.upload.pk not in DirectUpload.objects.values_list("pk", flat=True)
+
+
+def test_a_body_beyond_the_json_limit_is_accepted(world, settings):
+    big = b"%PDF-1.7\n" + b"0" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1024)
+    found = direct_upload_create(viewer=viewer_of(world.provider), purpose="tests.thing", target_id=1,
+                                 data=UploadRequest(filename="big.pdf", byte_size=len(big), checksum=md5(big),
+                                                    content_type="application/pdf"))
+    assert put(found.path, big, content_type="application/pdf").status_code == 204
+    assert default_storage.size(DirectUpload.objects.get(pk=found.upload.pk).file.name) == len(big)
