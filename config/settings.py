@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.chat",
     "apps.forms",
+    "apps.uploads",
     "apps.billing",
     "webhooks",
 ]
@@ -195,6 +196,11 @@ CHANNEL_LAYER_TIMEOUT_SECONDS = float(os.environ.get("CHANNEL_LAYER_TIMEOUT_SECO
 # FileSystemStorage under MEDIA_ROOT, or any S3-compatible backend configured in STORAGES.
 CHAT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CHAT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS = int(os.environ.get("CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS", "3600"))
+# Direct uploads (apps.uploads): the largest file a client may declare and PUT, how long the
+# signed PUT URL and the unattached upload live, and how long a signed download link stays valid.
+DIRECT_UPLOAD_MAX_BYTES = int(os.environ.get("DIRECT_UPLOAD_MAX_BYTES", str(CHAT_ATTACHMENT_MAX_BYTES)))
+DIRECT_UPLOAD_MAX_AGE_SECONDS = int(os.environ.get("DIRECT_UPLOAD_MAX_AGE_SECONDS", "3600"))
+FILE_URL_MAX_AGE_SECONDS = int(os.environ.get("FILE_URL_MAX_AGE_SECONDS", "3600"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"  # never routed: attachments are served by the signed view only
 STORAGES = {

@@ -175,6 +175,8 @@ def live(tmp_path_factory) -> Live:
     port = _free_port()
     server_env = {
         **os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "REDIS_URL": "", "LOG_LEVEL": "WARNING",
+        # Files the examples upload stay out of the working tree.
+        "MEDIA_ROOT": str(tmp / "media"),
         # The webhook receivers of the examples listen on this machine, over plain HTTP.
         "WEBHOOK_ALLOWED_PRIVATE_HOSTS": "127.0.0.1", "WEBHOOK_ALLOW_HTTP": "1",
     }

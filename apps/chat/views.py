@@ -8,14 +8,13 @@ Note type hands the link only to callers who may see the note, and the link expi
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from apps.chat.models import Note
 from apps.chat.services.attachments import note_id_from_token
-from apps.core.errors import ErrorCode
-from apps.core.fault_responses import json_error
+from apps.uploads.downloads import StoredFile
+from apps.uploads.views import serve
 
 
 @require_GET
@@ -24,13 +23,7 @@ def attachment(request: HttpRequest) -> HttpResponse:
     note_id = note_id_from_token(request.GET.get("token", ""))
     note = (Note.objects.filter(pk=note_id, deleted_at__isnull=True).exclude(attachment="")
             .only("attachment", "attachment_name", "attachment_content_type").first() if note_id else None)
-    if note is None or not default_storage.exists(note.attachment.name):
-        return json_error(404, "Not found (or the link expired).", ErrorCode.NOT_FOUND, "application/json")
-    response = FileResponse(default_storage.open(note.attachment.name, "rb"),
-                            content_type=note.attachment_content_type or "application/octet-stream",
-                            as_attachment=note.attachment_content_type == "application/pdf",
-                            filename=note.attachment_name or None)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=300"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    if note is None:
+        return serve(None)
+    return serve(StoredFile(name=note.attachment.name, filename=note.attachment_name,
+                            content_type=note.attachment_content_type or "application/octet-stream"))

@@ -11,5 +11,9 @@ class FormsConfig(AppConfig):
         from apps.forms.services.onboarding import onboarding_flow_exists
 
         recurring.register()
+        # Signed download links of questions' and answers' files (apps.uploads.downloads).
+        from apps.forms.services import files
+
+        files.register()
         # updateUserGroup(onboarding_flow_id:) checks the flow through this hook (accounts never imports forms).
         groups.register_onboarding_flow_lookup(onboarding_flow_exists)

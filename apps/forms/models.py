@@ -256,3 +256,19 @@ class SmartPhrase(models.Model):
     is_shared = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class FormAnswerFileAttachment(models.Model):
+    """A file attached to one answer (``createFormAnswerFileAttachment``, from a direct upload);
+    an answer may hold several. Read back through a signed link (``FileAttachment.url``)."""
+
+    form_answer = models.ForeignKey(FormAnswer, on_delete=models.CASCADE, related_name="file_attachments")
+    user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to="uploads/%Y/%m/", max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    byte_size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

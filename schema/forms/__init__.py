@@ -8,6 +8,7 @@ from schema.forms.answer_queries import Query as AnswerQuery
 from schema.forms.answer_subscriptions import Subscription as AnswerSubscription
 from schema.forms.charting_mutations import Mutation as ChartingMutation
 from schema.forms.charting_queries import Query as ChartingQuery
+from schema.forms.file_mutations import Mutation as FileMutation
 from schema.forms.onboarding_mutations import Mutation as OnboardingMutation
 from schema.forms.onboarding_queries import Query as OnboardingQuery
 from schema.forms.request_mutations import Mutation as RequestMutation
@@ -22,7 +23,7 @@ register_public("customModuleForm")
 
 Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery, OnboardingQuery, RequestQuery))
 Mutation = merge_types("FormsMutation", (TemplateMutation, AnswerMutation, ChartingMutation, OnboardingMutation,
-                                         RequestMutation))
+                                         RequestMutation, FileMutation))
 Subscription = merge_types("FormsSubscription", (AnswerSubscription,))
 
 __all__ = ["Mutation", "Query", "Subscription"]

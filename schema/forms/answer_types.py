@@ -19,9 +19,10 @@ from apps.core.timefmt import format_datetime
 from apps.forms import models
 from apps.forms.selectors.answers import visible_answer_groups
 from apps.forms.selectors.requests import visible_requests
+from apps.forms.services import files
 from apps.scheduling.selectors import appointments_visible
 from schema.accounts.types import UserType, shown_prefetch, shown_user
-from schema.forms.template_types import CustomModuleFormType, CustomModuleType
+from schema.forms.template_types import CustomModuleFormType, CustomModuleType, FileAttachmentType
 
 if TYPE_CHECKING:
     from schema.forms.charting_types import ChartingNoteAddendumType, ChartNoteStatus, FormAnswerGroupSigningType
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 _ANSWERS_ATTR = "_ordered_answers"
 _APPOINTMENT_ATTR = "_visible_appointment"
+_FILES_ATTR = "_ordered_file_attachments"
 
 
 def _id(value: int | None) -> strawberry.ID | None:
@@ -115,9 +117,17 @@ class FormAnswerType:
     def value_to_filter(self) -> str | None:
         return None
 
-    @strawberry_django.field(description="Answers carry their file in the answer text here: always null.")
-    def file_attachments(self) -> list[strawberry.scalars.JSON] | None:
-        return None
+    @strawberry_django.field(
+        prefetch_related=[lambda info: Prefetch("file_attachments", to_attr=_FILES_ATTR,
+                                                queryset=models.FormAnswerFileAttachment.objects.order_by("id"))],
+        description="Files attached with createFormAnswerFileAttachment; url is a signed, expiring link.")
+    def file_attachments(self, root: models.FormAnswer, info: strawberry.Info) -> list[FileAttachmentType] | None:
+        from schema.forms.file_links import file_attachment
+
+        attachments = getattr(root, _FILES_ATTR, None)
+        if attachments is None:
+            attachments = list(root.file_attachments.order_by("id"))
+        return [file_attachment(info, a.pk, files.answer_file_url(a)) for a in attachments]
 
 
 def _answers_prefetch(info: strawberry.Info) -> Prefetch:

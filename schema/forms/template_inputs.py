@@ -108,21 +108,6 @@ class CopyCustomModuleInput:
     id: strawberry.ID | None = None
 
 
-@strawberry.input(name="CreateCustomModuleFileAttachmentInput")
-class CreateCustomModuleFileAttachmentInput:
-    custom_module_id: strawberry.ID | None = None
-    upload_id: strawberry.ID | None = None
-
-
-@strawberry.input(name="CreateCustomModuleFileAttachmentUploadUrlInput")
-class CreateCustomModuleFileAttachmentUploadUrlInput:
-    custom_module_id: strawberry.ID | None = None
-    filename: str | None = None
-    byte_size: int | None = None
-    checksum: str | None = None
-    content_type: str | None = None
-
-
 @strawberry.input(name="DeleteCustomModuleFileAttachmentInput")
 class DeleteCustomModuleFileAttachmentInput:
     file_attachment_id: strawberry.ID | None = None

@@ -14,7 +14,8 @@ from schema.payloads import run
 
 
 def _file_out(module: CustomModule) -> FileAttachmentType:
-    return FileAttachmentType(id=strawberry.ID(str(module.pk)), url=module.file_attachment.url)
+    # The detached file has no link any more (the question no longer holds it).
+    return FileAttachmentType(id=strawberry.ID(str(module.pk)), url=None)
 
 
 @strawberry.type
@@ -98,21 +99,6 @@ class Mutation:
     ) -> payloads.CopyCustomModulePayload | None:
         return run(payloads.CopyCustomModulePayload,
                    lambda: services.copy_module(info.context.viewer, input.id if input else None), "customModule")
-
-    @strawberry.mutation(description="Direct uploads are not available: answers a messages entry.")
-    def createCustomModuleFileAttachmentUploadUrl(  # noqa: N802
-        self, info: Info, input: inputs.CreateCustomModuleFileAttachmentUploadUrlInput | None = None
-    ) -> payloads.CreateUploadUrlPayload | None:
-        raw_id = input.custom_module_id if input else None
-        return run(payloads.CreateUploadUrlPayload, lambda: services.upload_url(info.context.viewer, raw_id))
-
-    @strawberry.mutation(description="Direct uploads are not available: every upload_id is missing.")
-    def createCustomModuleFileAttachment(  # noqa: N802
-        self, info: Info, input: inputs.CreateCustomModuleFileAttachmentInput | None = None
-    ) -> payloads.CreateFileAttachmentPayload | None:
-        data = input or inputs.CreateCustomModuleFileAttachmentInput()
-        return run(payloads.CreateFileAttachmentPayload,
-                   lambda: services.attach_upload(info.context.viewer, data.custom_module_id, data.upload_id))
 
     @strawberry.mutation(description="Detaches the file of a question (file_attachment_id is the question's "
                          "FileAttachment id).")

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import strawberry
-
 from schema.forms.template_types import CustomModuleFormType, CustomModuleType, FileAttachmentType
 from schema.payloads import payload_type
-
-
-@strawberry.type(name="HttpHeader")
-class HttpHeaderType:
-    key: str
-    value: str
-
 
 CreateCustomModuleFormPayload = payload_type("createCustomModuleFormPayload", customModuleForm=CustomModuleFormType)
 UpdateCustomModuleFormPayload = payload_type("updateCustomModuleFormPayload", customModuleForm=CustomModuleFormType)
@@ -25,9 +16,5 @@ CreateCustomModulePayload = payload_type("createCustomModulePayload", customModu
 UpdateCustomModulePayload = payload_type("updateCustomModulePayload", customModule=CustomModuleType)
 DeleteCustomModulePayload = payload_type("deleteCustomModulePayload", customModule=CustomModuleType)
 CopyCustomModulePayload = payload_type("copyCustomModulePayload", customModule=CustomModuleType)
-CreateFileAttachmentPayload = payload_type("CreateCustomModuleFileAttachmentPayload",
-                                           file_attachment=FileAttachmentType)
 DeleteFileAttachmentPayload = payload_type("DeleteCustomModuleFileAttachmentPayload",
                                            file_attachment=FileAttachmentType)
-CreateUploadUrlPayload = payload_type("CreateCustomModuleFileAttachmentUploadUrlPayload",
-                                      headers=list[HttpHeaderType], upload_id=strawberry.ID, upload_url=str)

@@ -13,6 +13,7 @@ from strawberry import auto
 from apps.core.timefmt import format_datetime
 from apps.forms import models, question_types
 from apps.forms.selectors.templates import answer_groups_of_forms
+from apps.forms.services import files
 from schema.accounts.types import UserType, shown_user_field
 
 if TYPE_CHECKING:
@@ -128,10 +129,13 @@ class CustomModuleType:
         return source.name if source else None
 
     @strawberry_django.field(only=["file_attachment", "file_attachment_name", "id"])
-    def file_attachment(self, root: models.CustomModule) -> FileAttachmentType | None:
+    def file_attachment(self, root: models.CustomModule, info: strawberry.Info) -> FileAttachmentType | None:
         if not root.file_attachment:
             return None
-        return FileAttachmentType(id=strawberry.ID(str(root.pk)), url=root.file_attachment.url)
+        from schema.forms.file_links import file_attachment
+
+        # A signed, expiring link (apps.uploads.downloads): no file is served from a public path.
+        return file_attachment(info, root.pk, files.module_file_url(root))
 
     @strawberry_django.field(select_related=["custom_module_form"])
     def custom_module_form(self, root: models.CustomModule) -> CustomModuleFormType | None:

@@ -1,4 +1,5 @@
-"""Note attachments: one path for base64 strings and ``Upload`` files.
+"""Note attachments: one path for base64 strings and ``Upload`` files (the accepted types and the
+sniffing are ``apps.uploads.files``, shared with direct uploads).
 
 Both end in ``accept``: the size is checked against ``CHAT_ATTACHMENT_MAX_BYTES`` (a base64
 string before it is decoded), the type is sniffed from the bytes (the declared name, data-URL
@@ -13,32 +14,23 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from apps.core.errors import ValidationFailed
 from apps.core.timefmt import now
+from apps.uploads import downloads
+from apps.uploads.files import ALLOWED, clean_name, sniff
 
-SIGNING_SALT = "chat.attachment"
+DOWNLOAD_KIND = "chat.note"
 
-# (magic bytes at offset 0, content type, extension); WebP is checked separately (RIFF....WEBP).
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"GIF87a", "image/gif", "gif"),
-    (b"GIF89a", "image/gif", "gif"),
-    (b"%PDF-", "application/pdf", "pdf"),
-)
-ALLOWED = "PNG, JPEG, GIF or WebP images and PDF documents"
 _DATA_URL = re.compile(r"\Adata:[\w.+-]*/?[\w.+-]*(?:;[\w=.+-]+)*;base64,", re.I)
 
 
@@ -101,23 +93,6 @@ def from_upload(upload: Any, field: str, name: str | None = None) -> Incoming:
     return Incoming(data=data, name=name or getattr(upload, "name", "") or "", field=field)
 
 
-def sniff(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the leading bytes, or None for anything not allowed."""
-    for magic, content_type, extension in _MAGIC:
-        if data.startswith(magic):
-            return content_type, extension
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return None
-
-
-def clean_name(name: str, extension: str) -> str:
-    """A display name safe to echo back: no path, no control characters, at most 255 characters."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C" and ch not in '<>"').strip()
-    return (base or f"attachment.{extension}")[:255]
-
-
 def store(incoming: Incoming) -> Stored:
     """Checks and writes one attachment; raises ``ValidationFailed`` on ``incoming.field``."""
     if len(incoming.data) > max_bytes():
@@ -140,7 +115,7 @@ def discard(stored: Stored | None) -> None:
 
 
 def signed_token(note_id: int) -> str:
-    return signing.dumps({"n": note_id}, salt=SIGNING_SALT)
+    return downloads.token(DOWNLOAD_KIND, note_id)
 
 
 def signed_path(note_id: int) -> str:
@@ -148,10 +123,7 @@ def signed_path(note_id: int) -> str:
 
 
 def note_id_from_token(token: str) -> int | None:
-    """The note id of a valid, unexpired token; None otherwise."""
-    try:
-        value = signing.loads(token, salt=SIGNING_SALT, max_age=settings.CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        return None
-    note_id = value.get("n") if isinstance(value, dict) else None
-    return note_id if isinstance(note_id, int) else None
+    """The note id of a valid, unexpired token; None otherwise (the one signing of download links,
+    ``apps.uploads.downloads``, with chat's own lifetime)."""
+    found = downloads.read_token(token, kind=DOWNLOAD_KIND, max_age=settings.CHAT_ATTACHMENT_URL_MAX_AGE_SECONDS)
+    return found[1] if found else None

@@ -28,7 +28,6 @@ from apps.forms.selectors.templates import editable_forms, module_get
 MAX_NAME = 255
 MAX_TEXT = 20_000
 MAX_COPIES = 50
-NO_DIRECT_UPLOADS = "Direct uploads are not available; files on questions cannot be uploaded yet."
 FILTER_TYPES = ("equal", "not_equal", "contains", "not_contains", "greater_than", "less_than", "any")
 
 
@@ -406,19 +405,6 @@ def copy_module(viewer: Viewer, raw_id: object) -> CustomModule:
 def _question_for_files(viewer: Viewer, raw_id: object, field: str) -> CustomModule:
     viewer.require(MEMBER)
     return module_get(viewer, raw_id, field=field)
-
-
-def upload_url(viewer: Viewer, raw_module_id: object) -> None:
-    """Direct uploads are not built: the question is still looked up, so a hidden or missing one
-    answers like any other missing id."""
-    _question_for_files(viewer, raw_module_id, "custom_module_id")
-    raise ValidationFailed("custom_module_id", NO_DIRECT_UPLOADS)
-
-
-def attach_upload(viewer: Viewer, raw_module_id: object, raw_upload_id: object) -> None:
-    _question_for_files(viewer, raw_module_id, "custom_module_id")
-    # No upload can exist without direct uploads, so every upload id is a missing one.
-    raise NotFound("upload_id", f"Upload not found. {NO_DIRECT_UPLOADS}")
 
 
 @transaction.atomic
