@@ -142,8 +142,12 @@ class Mutation:
     def completeCheckout(  # noqa: N802
         self, info: Info, input: CompleteCheckoutInput | None = None
     ) -> CompleteCheckoutPayload:
-        return run(CompleteCheckoutPayload, lambda: checkout.complete_checkout(
-            info.context.viewer, data=checkout_input(input, _client_address(info))), "appointment")
+        def book() -> dict:
+            appointment = checkout.complete_checkout(info.context.viewer, data=checkout_input(
+                input, _client_address(info)))
+            return {"appointment": appointment, "formAnswerGroupSaved": appointment.filled_embed_form_id is not None}
+
+        return run(CompleteCheckoutPayload, book, failed={"formAnswerGroupSaved": False})
 
     @strawberry.mutation(description="A secret iCalendar URL for a provider's appointments (shown once).")
     def createCalendarFeed(  # noqa: N802
