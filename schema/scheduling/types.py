@@ -26,6 +26,7 @@ from schema.accounts.types import (
 
 if TYPE_CHECKING:
     from schema.forms.answer_types import FormAnswerGroupType
+    from schema.forms.charting_types import GeneratedFormAnswerGroupType
 
 
 def _forms():
@@ -401,6 +402,12 @@ class AppointmentObjectType:
                                          "(CREATED, SIGNED, LOCKED, SIGNED_AND_LOCKED, ...); null without one.")
     def connected_chart_note_string(self, root: models.Appointment, info: strawberry.Info) -> str | None:
         return _forms().connected_chart_note_string(root, info)
+
+    @strawberry_django.field(description="AI-generated chart notes are not part of this product: always null "
+                                         "(docs/compatibility.md).")
+    def generated_form_answer_group(self) -> Annotated[
+            GeneratedFormAnswerGroupType, strawberry.lazy("schema.forms.charting_types")] | None:
+        return None
 
 
 @strawberry.type(name="PotentialAppointmentSlot")

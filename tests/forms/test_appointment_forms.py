@@ -161,6 +161,14 @@ def test_connection_rules(gql, keys, world, chart, visit):
     second.save()
     locked = connect(gql, keys["provider"], later.pk, second.pk)
     assert locked["messages"][0]["message"].startswith("This chart note is locked")
+    # A deleted chart note frees the appointment; a deleted appointment frees its chart note.
+    FormAnswerGroup.objects.filter(pk=soap.pk).update(deleted_at=timezone.now())
+    assert connect(gql, keys["provider"], visit.pk, third := note(chart, world.patients[0], world.provider).pk)[
+        "messages"] == []
+    Appointment.objects.filter(pk=visit.pk).update(deleted_at=timezone.now())
+    assert connect(gql, keys["provider"], later.pk, third)["messages"] == []
+    assert Appointment.objects.get(pk=visit.pk).form_answer_group_id is None
+    Appointment.objects.filter(pk=later.pk).update(form_answer_group=None)
     # Patients do not chart: a top-level FORBIDDEN, nothing written.
     result = gql(CONNECT, {"input": {"appointment_id": str(later.pk), "form_answer_group_id": str(second.pk)}},
                  key=keys["patient"])

@@ -64,14 +64,20 @@ def appointment_form_connect(viewer: Viewer, *, appointment_id: object,
     appointment must not already have another chart note (delete that connection first).
     """
     viewer.require(MEMBER)
+    # Each id that was sent is looked up before a missing one is reported, so an id the caller may
+    # not see is refused exactly like one that does not exist, whatever else was sent.
     errors = Collector()
+    found = group = None
     if appointment_id in (None, ""):
         errors.add("appointment_id", "'appointment_id' is required.")
+    else:
+        found = appointment_get(viewer, appointment_id, field="appointment_id")
     if form_answer_group_id in (None, ""):
         errors.add("form_answer_group_id", "'form_answer_group_id' is required.")
+    else:
+        group = answer_group_get(viewer, form_answer_group_id, field="form_answer_group_id")
     errors.raise_if_any()
-    found = appointment_get(viewer, appointment_id, field="appointment_id")
-    group = answer_group_get(viewer, form_answer_group_id, field="form_answer_group_id")
+    assert found is not None and group is not None
     # Row locks, appointment first, so two connections of one appointment run one after the other.
     appointment = Appointment.objects.select_for_update().get(pk=found.pk)
     group = FormAnswerGroup.objects.select_for_update().get(pk=group.pk)
@@ -81,14 +87,18 @@ def appointment_form_connect(viewer: Viewer, *, appointment_id: object,
         raise ValidationFailed("form_answer_group_id", LOCKED_MESSAGE)
     if not _has_patient(appointment, group):
         raise ValidationFailed("form_answer_group_id", "The form is not about a patient of this appointment.")
-    if appointment.form_answer_group_id is not None:
+    # A deleted chart note no longer counts, nor does a deleted appointment's claim on the form.
+    if appointment.form_answer_group_id is not None and FormAnswerGroup.objects.filter(
+            pk=appointment.form_answer_group_id, deleted_at__isnull=True).exists():
         raise ValidationFailed("appointment_id", "This appointment already has a chart note; delete that "
                                                  "connection first.")
     if appointment.filled_embed_form_id == group.pk:
         raise ValidationFailed("form_answer_group_id", "This form is the appointment's booking form.")
-    if Appointment.objects.filter(form_answer_group_id=group.pk).exists():
+    holders = Appointment.objects.select_for_update().filter(form_answer_group_id=group.pk)
+    if holders.filter(deleted_at__isnull=True).exists():
         raise ValidationFailed("form_answer_group_id", "This form is already the chart note of another "
                                                        "appointment.")
+    holders.update(form_answer_group=None)
     appointment.form_answer_group = group
     appointment.save(update_fields=["form_answer_group", "updated_at"])
     changed = group.appointment_id != appointment.pk
