@@ -138,7 +138,8 @@ class Mutation:
             delete_recurring=sent_field(input, "deleteRecurring")), "appointment")
 
     @strawberry.mutation(description="Books an open slot as the signed-in patient or, unauthenticated, as the "
-                         "client matched (or created) by e-mail and name.")
+                         "client matched (or created) by e-mail and name; form_answer_group saves the booking "
+                         "form (filled_embed_form) in the same transaction.")
     def completeCheckout(  # noqa: N802
         self, info: Info, input: CompleteCheckoutInput | None = None
     ) -> CompleteCheckoutPayload:
