@@ -8,12 +8,13 @@ class FormsConfig(AppConfig):
     def ready(self) -> None:
         from apps.accounts.services import groups
         from apps.forms import recurring
+        from apps.forms.services import appointments, files
         from apps.forms.services.onboarding import onboarding_flow_exists
 
         recurring.register()
         # Signed download links of questions' and answers' files (apps.uploads.downloads).
-        from apps.forms.services import files
-
         files.register()
+        # completeCheckout saves the booking form through this step (scheduling never imports forms).
+        appointments.register()
         # updateUserGroup(onboarding_flow_id:) checks the flow through this hook (accounts never imports forms).
         groups.register_onboarding_flow_lookup(onboarding_flow_exists)

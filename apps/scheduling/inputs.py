@@ -97,4 +97,7 @@ class CheckoutInput:
     email: str | None | Unset = UNSET
     phone_number: str | None | Unset = UNSET
     notes: str | None | Unset = UNSET
+    # The booking form (``apps.forms.services.appointments.CheckoutFormInput``), saved by the
+    # forms checkout step; scheduling itself never reads it.
+    form_answer_group: object = UNSET
     client_address: str = "unknown"

@@ -161,6 +161,12 @@ class Appointment(models.Model):
     is_group = models.BooleanField(default=False)
     booked_by_client = models.BooleanField(default=False)
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    # The two documented one-to-one forms (seed 002): the form filled at booking (completeCheckout)
+    # and the chart note of the session (createAppointmentFormAnswerGroupConnection).
+    filled_embed_form = models.OneToOneField("forms.FormAnswerGroup", null=True, blank=True,
+                                             on_delete=models.SET_NULL, related_name="+")
+    form_answer_group = models.OneToOneField("forms.FormAnswerGroup", null=True, blank=True,
+                                             on_delete=models.SET_NULL, related_name="+")
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 from schema.forms.answer_mutations import Mutation as AnswerMutation
 from schema.forms.answer_queries import Query as AnswerQuery
 from schema.forms.answer_subscriptions import Subscription as AnswerSubscription
+from schema.forms.appointment_mutations import Mutation as AppointmentMutation
 from schema.forms.charting_mutations import Mutation as ChartingMutation
 from schema.forms.charting_queries import Query as ChartingQuery
 from schema.forms.file_mutations import Mutation as FileMutation
@@ -23,7 +24,7 @@ register_public("customModuleForm")
 
 Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery, OnboardingQuery, RequestQuery))
 Mutation = merge_types("FormsMutation", (TemplateMutation, AnswerMutation, ChartingMutation, OnboardingMutation,
-                                         RequestMutation, FileMutation))
+                                         RequestMutation, FileMutation, AppointmentMutation))
 Subscription = merge_types("FormsSubscription", (AnswerSubscription,))
 
 __all__ = ["Mutation", "Query", "Subscription"]

@@ -7,6 +7,8 @@ import strawberry
 from strawberry import UNSET
 
 from apps.core.inputs import build
+from apps.forms.services.answers import AnswerInput
+from apps.forms.services.appointments import CheckoutFormInput
 from apps.scheduling import inputs as service
 from schema.payloads import provided
 
@@ -131,6 +133,27 @@ class DeleteAppointmentInput:
     deleteRecurring: bool | None = UNSET  # noqa: N815
 
 
+@strawberry.input(name="CheckoutFormAnswerInput")
+class CheckoutFormAnswerInput:
+    answer: str | None = UNSET
+    conditional_custom_module_id: strawberry.ID | None = UNSET
+    custom_module_id: str | None = UNSET
+    filter_type: str | None = UNSET
+    mod_type: str | None = UNSET
+    id: strawberry.ID | None = UNSET
+    label: str | None = UNSET
+    user_id: str | None = UNSET
+    value_to_filter: str | None = UNSET
+
+
+@strawberry.input(name="CheckoutFormAnswerGroupInput", description="The booking form's answers: saved as the "
+                                                                  "appointment's filled_embed_form.")
+class CheckoutFormAnswerGroupInput:
+    custom_module_form_id: str | None = UNSET
+    form_answers: list[CheckoutFormAnswerInput | None] | None = UNSET
+    id: strawberry.ID | None = UNSET
+
+
 @strawberry.input(name="completeCheckoutInput")
 class CompleteCheckoutInput:
     appointment_type_id: str | None = UNSET
@@ -143,6 +166,7 @@ class CompleteCheckoutInput:
     email: str | None = UNSET
     phone_number: str | None = UNSET
     notes: str | None = UNSET
+    form_answer_group: CheckoutFormAnswerGroupInput | None = UNSET
 
 
 @strawberry.input(name="calendarFeedInput")
@@ -172,8 +196,21 @@ def appointment_input(data: CreateAppointmentInput | UpdateAppointmentInput | No
     return build(service.AppointmentInput, provided(data))
 
 
+def checkout_form_input(data: CheckoutFormAnswerGroupInput | None) -> CheckoutFormInput | None:
+    if data is None:
+        return None
+    values = provided(data)
+    answers = [AnswerInput(**{k: v for k, v in provided(a).items()
+                              if k in ("custom_module_id", "answer", "user_id", "id", "conditional_custom_module_id")})
+               for a in values.pop("form_answers", None) or [] if a is not None]
+    return build(CheckoutFormInput, values, form_answers=answers)
+
+
 def checkout_input(data: CompleteCheckoutInput | None, client_address: str) -> service.CheckoutInput:
-    return build(service.CheckoutInput, provided(data), client_address=client_address)
+    values = provided(data)
+    if "form_answer_group" in values:
+        values["form_answer_group"] = checkout_form_input(values["form_answer_group"])
+    return build(service.CheckoutInput, values, client_address=client_address)
 
 
 def sent_field(data: object | None, name: str = "id") -> object:

@@ -138,12 +138,17 @@ class Mutation:
             delete_recurring=sent_field(input, "deleteRecurring")), "appointment")
 
     @strawberry.mutation(description="Books an open slot as the signed-in patient or, unauthenticated, as the "
-                         "client matched (or created) by e-mail and name.")
+                         "client matched (or created) by e-mail and name; form_answer_group saves the booking "
+                         "form (filled_embed_form) in the same transaction.")
     def completeCheckout(  # noqa: N802
         self, info: Info, input: CompleteCheckoutInput | None = None
     ) -> CompleteCheckoutPayload:
-        return run(CompleteCheckoutPayload, lambda: checkout.complete_checkout(
-            info.context.viewer, data=checkout_input(input, _client_address(info))), "appointment")
+        def book() -> dict:
+            appointment = checkout.complete_checkout(info.context.viewer, data=checkout_input(
+                input, _client_address(info)))
+            return {"appointment": appointment, "formAnswerGroupSaved": appointment.filled_embed_form_id is not None}
+
+        return run(CompleteCheckoutPayload, book, failed={"formAnswerGroupSaved": False})
 
     @strawberry.mutation(description="A secret iCalendar URL for a provider's appointments (shown once).")
     def createCalendarFeed(  # noqa: N802

@@ -18,5 +18,6 @@ DeleteAvailabilityPayload = payload_type("deleteAvailabilityPayload", availabili
 CreateAppointmentPayload = payload_type("createAppointmentPayload", appointment=AppointmentObjectType)
 UpdateAppointmentPayload = payload_type("updateAppointmentPayload", appointment=AppointmentObjectType)
 DeleteAppointmentPayload = payload_type("deleteAppointmentPayload", appointment=AppointmentObjectType)
-CompleteCheckoutPayload = payload_type("completeCheckoutPayload", appointment=AppointmentObjectType)
+CompleteCheckoutPayload = payload_type("completeCheckoutPayload", appointment=AppointmentObjectType,
+                                       formAnswerGroupSaved=bool)
 CalendarFeedPayload = payload_type("calendarFeedPayload", url=str, revoked_count=int)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
@@ -22,6 +23,24 @@ from schema.accounts.types import (
     shown_user_field,
     shown_users,
 )
+
+if TYPE_CHECKING:
+    from schema.forms.answer_types import FormAnswerGroupType
+    from schema.forms.charting_types import GeneratedFormAnswerGroupType
+
+
+def _forms():
+    """schema/forms/appointment_fields.py, imported on first use (schema.forms imports this module)."""
+    from schema.forms import appointment_fields
+
+    return appointment_fields
+
+
+# The chart note's state as two annotations (names fixed here, expressions built on first use).
+_CHART_STATE = {
+    "_chart_note_state": lambda info: _forms().state_subquery(info.context.viewer),
+    "_chart_note_signers": lambda info: _forms().signers_subquery(),
+}
 
 
 def _viewer_zone(info: strawberry.Info, fallback: str | None) -> str:
@@ -348,6 +367,47 @@ class AppointmentObjectType:
                              description="Additional providers (the primary one is provider).")
     def providers(self, root: models.Appointment, info: strawberry.Info) -> list[UserType]:
         return shown_users(root, "additional_providers", info)
+
+    # Forms of the appointment (issue 10): read through the viewer's visible forms; see
+    # schema/forms/appointment_fields.py.
+    @strawberry_django.field(only=["filled_embed_form_id"], prefetch_related=[
+        lambda info: _forms().filled_embed_form_prefetch(info)],
+                             description="The form the patient filled out when booking (completeCheckout).")
+    def filled_embed_form(self, root: models.Appointment, info: strawberry.Info) -> Annotated[
+            FormAnswerGroupType, strawberry.lazy("schema.forms.answer_types")] | None:
+        return _forms().filled_embed_form(root, info)
+
+    @strawberry_django.field(only=["form_answer_group_id"], prefetch_related=[
+        lambda info: _forms().chart_note_prefetch(info)],
+                             description="The chart note of the session "
+                                         "(createAppointmentFormAnswerGroupConnection).")
+    def form_answer_group(self, root: models.Appointment, info: strawberry.Info) -> Annotated[
+            FormAnswerGroupType, strawberry.lazy("schema.forms.answer_types")] | None:
+        return _forms().chart_note(root, info)
+
+    @strawberry_django.field(prefetch_related=[
+        lambda info: _forms().form_answer_groups_prefetch(info)],
+                             description="Every form filled out for this appointment, oldest first.")
+    def form_answer_groups(self, root: models.Appointment, info: strawberry.Info) -> list[Annotated[
+            FormAnswerGroupType, strawberry.lazy("schema.forms.answer_types")]] | None:
+        return _forms().form_answer_groups(root, info)
+
+    @strawberry_django.field(only=["form_answer_group_id"], annotate=_CHART_STATE,
+                             description="Whether the chart note (form_answer_group) is locked; null without one.")
+    def connected_chart_note_locked(self, root: models.Appointment, info: strawberry.Info) -> bool | None:
+        return _forms().connected_chart_note_locked(root, info)
+
+    @strawberry_django.field(only=["form_answer_group_id"], annotate=_CHART_STATE,
+                             description="The chart note's status, as FormAnswerGroup.chart_note_status spells it "
+                                         "(CREATED, SIGNED, LOCKED, SIGNED_AND_LOCKED, ...); null without one.")
+    def connected_chart_note_string(self, root: models.Appointment, info: strawberry.Info) -> str | None:
+        return _forms().connected_chart_note_string(root, info)
+
+    @strawberry_django.field(description="AI-generated chart notes are not part of this product: always null "
+                                         "(docs/compatibility.md).")
+    def generated_form_answer_group(self) -> Annotated[
+            GeneratedFormAnswerGroupType, strawberry.lazy("schema.forms.charting_types")] | None:
+        return None
 
 
 @strawberry.type(name="PotentialAppointmentSlot")
