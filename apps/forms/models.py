@@ -256,3 +256,13 @@ class SmartPhrase(models.Model):
     is_shared = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+# Not a column: the form's lock and signing events, prefetchable from the event log (apps/forms/audit.py).
+def _attach_audit_log() -> None:
+    from apps.forms.audit import AUDITED_EVENT_TYPES, EventLog
+
+    FormAnswerGroup.audit_log = EventLog("FormAnswerGroup", AUDITED_EVENT_TYPES)
+
+
+_attach_audit_log()
