@@ -7,9 +7,10 @@ class FormsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts.services import groups
-        from apps.forms import recurring
+        from apps.forms import recurring, reminders
         from apps.forms.services.onboarding import onboarding_flow_exists
 
         recurring.register()
+        reminders.register()
         # updateUserGroup(onboarding_flow_id:) checks the flow through this hook (accounts never imports forms).
         groups.register_onboarding_flow_lookup(onboarding_flow_exists)
