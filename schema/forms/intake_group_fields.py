@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
 from apps.accounts.models import UserGroup
 from apps.accounts.selectors import visible_patients
@@ -28,6 +29,12 @@ def _recurring_prefetch(info: strawberry.Info) -> Prefetch:
                      to_attr="_group_recurring_forms")
     return Prefetch("users", queryset=visible_patients(viewer).only("id", "user_group_id").order_by("id")
                     .prefetch_related(forms), to_attr="_group_patients")
+
+
+def _recurring_count(info: strawberry.Info):
+    rows = (visible_recurring_forms(info.context.viewer).filter(recipient__user_group_id=OuterRef("pk")).order_by()
+            .values("recipient__user_group_id").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def _recurring(root: UserGroup, info: strawberry.Info) -> list:
@@ -59,10 +66,12 @@ class _FormsUserGroupFields:
             Annotated[RecurringFormType, strawberry.lazy("schema.forms.request_types")]] | None:
         return _recurring(root, info)
 
-    @strawberry_django.field(prefetch_related=[_recurring_prefetch],
+    @strawberry_django.field(annotate={"_recurring_forms_count": _recurring_count},
                              description="How many recurring_forms lists.")
     def recurring_forms_count(self, root: UserGroup, info: strawberry.Info) -> int | None:
-        return len(_recurring(root, info))
+        if hasattr(root, "_recurring_forms_count"):
+            return root._recurring_forms_count
+        return visible_recurring_forms(info.context.viewer).filter(recipient__user_group_id=root.pk).count()
 
 
 register_user_group_fields(_FormsUserGroupFields)

@@ -5,6 +5,7 @@ so that clients validate, and never returned (docs/compatibility.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -252,6 +253,15 @@ def audit_prefetches(info: strawberry.Info) -> list[Prefetch]:
                      to_attr="_audit_signings")]
 
 
+def _unlock_order(at: dt.datetime, number: int, lock_times: list[dt.datetime]) -> dt.datetime:
+    """Where unlock ``number`` goes in the trail. Locks and unlocks alternate (only a locked note
+    is unlocked), so it undid lock ``number``; the unlock history keeps whole seconds and the
+    event log does not, so it sorts right after that lock when both fall in the same second."""
+    if number < len(lock_times):
+        return max(at, lock_times[number] + dt.timedelta(microseconds=1))
+    return at
+
+
 def audit_events(root: models.FormAnswerGroup, info: strawberry.Info) -> list[FormAnswerGroupAuditEvent]:
     """The form's history, oldest first: lock and signing events from the event log, unlocks from
     the form's unlock history, addenda from their rows. Members only; a step whose author the
@@ -268,12 +278,13 @@ def audit_events(root: models.FormAnswerGroup, info: strawberry.Info) -> list[Fo
     if signings is None:
         signings = list(root.form_answer_group_signings.order_by("id"))
     unlocks = (root.metadata or {}).get("unlocks", []) if isinstance(root.metadata, dict) else []
-    steps: list[tuple[Any, str, AuditAction, int | None, str | None, object]] = []
+    steps: list[tuple[Any, str, AuditAction, int | None, str | None, object, Any]] = []
+    lock_times = sorted(e.created_at for e in events if e.event_type.endswith(".locked"))
     for event in events:
         action = AuditAction.LOCKED if event.event_type.endswith(".locked") else AuditAction.SIGNED
         related = next((s for s in signings if s.user_id == event.actor_id), None) \
             if action is AuditAction.SIGNED else None
-        steps.append((event.created_at, f"event-{event.pk}", action, event.actor_id, None, related))
+        steps.append((event.created_at, f"event-{event.pk}", action, event.actor_id, None, related, event.created_at))
     for number, unlock in enumerate(unlocks):
         if not isinstance(unlock, dict):
             continue
@@ -282,18 +293,18 @@ def audit_events(root: models.FormAnswerGroup, info: strawberry.Info) -> list[Fo
         except (TimeFormatError, ValueError):
             continue
         user_id = int(unlock["user_id"]) if str(unlock.get("user_id", "")).isdigit() else None
-        steps.append((at, f"unlock-{root.pk}-{number}", AuditAction.UNLOCKED, user_id,
-                      unlock.get("description"), None))
+        steps.append((_unlock_order(at, number, lock_times), f"unlock-{root.pk}-{number}", AuditAction.UNLOCKED,
+                      user_id, unlock.get("description"), None, at))
     for addendum in addenda:
         steps.append((addendum.created_at, f"addendum-{addendum.pk}", AuditAction.ADDENDUM_CREATED,
-                      addendum.user_id, addendum.content, addendum))
+                      addendum.user_id, addendum.content, addendum, addendum.created_at))
     users = users_by_id(info, {step[3] for step in steps})
     steps.sort(key=lambda step: step[0])
     return [FormAnswerGroupAuditEvent(
         id=strawberry.ID(ident), action=action, committed_at=format_datetime(at), created_at=format_datetime(at),
         updated_at=format_datetime(at), description=description, committed_by=users[user_id],
         form_answer_group=root, related_object=related)
-        for at, ident, action, user_id, description, related in steps if user_id in users]
+        for _, ident, action, user_id, description, related, at in steps if user_id in users]
 
 
 @strawberry.type(name="FormAnswerGroupUserConnection", description="Group chart notes are not supported: "
