@@ -46,6 +46,8 @@ NOT_STARTED, INCOMPLETE, COMPLETED = "not_started", "incomplete", "completed"
 STATUSES = (INCOMPLETE, COMPLETED, NOT_STARTED)
 REQUESTED, RECURRING, INTAKE = "requested_forms", "recurring_forms", "intake_forms"
 FORM_TYPES = (REQUESTED, RECURRING, INTAKE)
+# intakeFlow is not paginated in the published API: it lists the newest requests up to this many.
+MAX_REQUESTS = 500
 # Lower-case names of the published ``IntakeFlowOrderKeys``; ``sort_by`` takes the same names.
 ORDER_KEYS = ("date_asc", "date_desc", "name_asc", "name_desc", "status_asc", "status_desc", "type_asc",
               "type_desc", "request_date_asc", "request_date_desc", "complete_date_asc", "complete_date_desc")
@@ -104,22 +106,26 @@ def _patient(viewer: Viewer, user_id: object) -> User:
     return patient_get(viewer, user_id, field="user_id")
 
 
-def _groups_by_form(viewer: Viewer, patient: User) -> tuple[dict[int, FormAnswerGroup], dict[int, FormAnswerGroup]]:
-    """The patient's latest finished and latest unfinished filled-out form per template."""
+def _groups_by_form(viewer: Viewer, patient: User, form_ids: set[int]
+                    ) -> tuple[dict[int, FormAnswerGroup], dict[int, FormAnswerGroup]]:
+    """The patient's latest finished and latest unfinished filled-out form of each of ``form_ids``."""
     finished: dict[int, FormAnswerGroup] = {}
     unfinished: dict[int, FormAnswerGroup] = {}
-    rows = visible_answer_groups(viewer).filter(user_id=patient.pk).only(
-        "id", "custom_module_form_id", "finished", "filler_id", "created_at", "updated_at").order_by("-id")
+    if not form_ids:
+        return finished, unfinished
+    rows = visible_answer_groups(viewer).filter(user_id=patient.pk, custom_module_form_id__in=form_ids).only(
+        "id", "custom_module_form_id", "finished", "filler_id", "created_at").order_by("-id")
     for group in rows:
         target = finished if group.finished else unfinished
         target.setdefault(group.custom_module_form_id, group)
     return finished, unfinished
 
 
-def _flow_items(viewer: Viewer, patient: User, finished: dict, unfinished: dict) -> list[IntakeItem]:
+def _load_flow(viewer: Viewer, patient: User) -> tuple[list[OnboardingItem], dict, dict]:
+    """The items of the patient's group flow, the patient's completions of them, their forms."""
     flow_id = patient.user_group.onboarding_flow_id if patient.user_group_id else None
     if flow_id is None:
-        return []
+        return [], {}, {}
     items = list(OnboardingItem.objects.filter(onboarding_flow_id=flow_id, onboarding_flow__deleted_at=None,
                                                onboarding_flow__organization_id=patient.organization_id)
                  .order_by("row_order", "id"))
@@ -127,6 +133,11 @@ def _flow_items(viewer: Viewer, patient: User, finished: dict, unfinished: dict)
         user_id=patient.pk, onboarding_item_id__in=[i.pk for i in items])}
     form_ids = [i.item_id for i in items if i.item_type == FORM_ITEM_TYPE and i.item_id]
     forms = {f.pk: f for f in visible_forms(viewer).filter(pk__in=form_ids)} if form_ids else {}
+    return items, completions, forms
+
+
+def _flow_items(items: list[OnboardingItem], completions: dict, forms: dict, finished: dict,
+                unfinished: dict) -> list[IntakeItem]:
     result = []
     for item in items:
         form = forms.get(item.item_id) if item.item_type == FORM_ITEM_TYPE else None
@@ -149,9 +160,14 @@ def _flow_items(viewer: Viewer, patient: User, finished: dict, unfinished: dict)
     return result
 
 
-def _request_items(viewer: Viewer, patient: User, unfinished: dict) -> list[IntakeItem]:
-    rows = (visible_requests(viewer).filter(recipient_id=patient.pk, custom_module_form__deleted_at=None)
-            .select_related("custom_module_form", "recurring_form", "form_answer_group").order_by("-created_at", "-id"))
+def _load_requests(viewer: Viewer, patient: User) -> list[RequestedFormCompletion]:
+    """The patient's form requests, newest first (at most ``MAX_REQUESTS``)."""
+    return list(visible_requests(viewer).filter(recipient_id=patient.pk, custom_module_form__deleted_at=None)
+                .select_related("custom_module_form", "recurring_form", "form_answer_group")
+                .order_by("-created_at", "-id")[:MAX_REQUESTS])
+
+
+def _request_items(rows: list[RequestedFormCompletion], unfinished: dict) -> list[IntakeItem]:
     result = []
     for request in rows:
         status = _REQUEST_STATUS.get(request.status, NOT_STARTED)
@@ -205,8 +221,10 @@ def intake_flow(viewer: Viewer, *, user_id: object = None, keywords: str | None 
         errors.add("form_types", f"form_types take: {', '.join(FORM_TYPES)}.")
     errors.raise_if_any()
     patient = _patient(viewer, user_id)
-    finished, unfinished = _groups_by_form(viewer, patient)
-    items = _flow_items(viewer, patient, finished, unfinished) + _request_items(viewer, patient, unfinished)
+    flow_items, completions, forms = _load_flow(viewer, patient)
+    requests = _load_requests(viewer, patient)
+    finished, unfinished = _groups_by_form(viewer, patient, set(forms) | {r.custom_module_form_id for r in requests})
+    items = _flow_items(flow_items, completions, forms, finished, unfinished) + _request_items(requests, unfinished)
     if wanted_statuses:
         items = [i for i in items if i.status in wanted_statuses]
     if wanted_types:
