@@ -26,6 +26,9 @@ GROUPS = """query G($user_id: String) { formAnswerGroups(user_id: $user_id, shou
   documents { id } form_answer_group_prescriptions { id } lab_orders { id } narx_checks { id } cms1500 { id }
   offering_with_recommended_products { id }
 } }"""
+# The audit trail next to the fields that prefetch the same relations without it.
+GROUPS_WITH_RELATIONS = GROUPS.replace(
+    "  current_summary", "  charting_note_addendums { id } form_answer_group_signings { id }\n  current_summary")
 USER_GROUPS = """{ userGroups(should_paginate: false) { id onboarding_flow { id name } recurring_forms { id }
                                                           recurring_forms_count } }"""
 
@@ -90,7 +93,8 @@ def test_form_answer_group_list_with_audit_events_is_flat_in_sql(gql, world, key
     patient = world.patients[0]
 
     def run():
-        return data_of(gql(GROUPS, {"user_id": str(patient.pk)}, key=keys["provider"]))["formAnswerGroups"]
+        return data_of(gql(GROUPS_WITH_RELATIONS, {"user_id": str(patient.pk)},
+                           key=keys["provider"]))["formAnswerGroups"]
 
     _history(world, _note(world, patient, "Note 0"))
     run()
@@ -99,6 +103,7 @@ def test_form_answer_group_list_with_audit_events_is_flat_in_sql(gql, world, key
         _history(world, _note(world, patient, f"Note {n}"))
     rows, many = count_queries(run)
     assert len(rows) == 5 and all(len(r["form_answer_group_audit_events"]) == 5 for r in rows)
+    assert all(len(r["charting_note_addendums"]) == 1 and len(r["form_answer_group_signings"]) == 1 for r in rows)
     assert many == few
 
 

@@ -11,6 +11,7 @@ from django.core import mail
 
 from apps.accounts.models import User, UserGroup
 from apps.accounts.viewer import Viewer
+from apps.core.jobs.models import Job
 from apps.events.models import Event
 from apps.forms.models import CompletedOnboardingItem, CustomModule, FormAnswer, FormAnswerGroup
 from apps.forms.selectors.onboarding import FORM_ITEM_TYPE
@@ -232,7 +233,8 @@ def test_create_client_via_form_writes_nothing_on_failure(gql, world, keys, othe
     form = factories.form_template(world.org, ("text", "Allergies", "", True), name="Intake")
     question = form.custom_modules.get()
     existing = world.patients[0]
-    users, groups, events = User.objects.count(), FormAnswerGroup.objects.count(), Event.objects.count()
+    users, groups, events, queued = (User.objects.count(), FormAnswerGroup.objects.count(), Event.objects.count(),
+                                     Job.objects.count())
 
     def create(key=keys["provider"], **fields):
         data = {"custom_module_form_id": str(form.pk), "first_name": "Nora", "last_name": "Quinn",
@@ -252,7 +254,11 @@ def test_create_client_via_form_writes_nothing_on_failure(gql, world, keys, othe
         "field": "custom_module_form_id", "message": "Form not found.", "code": "NOT_FOUND"}
     assert create(provider_id=str(other_world.owner.pk))["messages"][0]["field"] == "provider_id"
     assert [m["field"] for m in create(first_name="")["messages"]] == ["first_name"]
-    assert (User.objects.count(), FormAnswerGroup.objects.count(), Event.objects.count()) == (users, groups, events)
+    restricted = factories.api_key(factories.member(world.org, can_see_all_clients=False))
+    hidden = create(key=restricted, provider_id=str(world.provider.pk))  # the new client would be hidden from them
+    assert [m["field"] for m in hidden["messages"]] == ["provider_id"]
+    assert (User.objects.count() - 1, FormAnswerGroup.objects.count(), Event.objects.count(),
+            Job.objects.count()) == (users, groups, events, queued)  # (- 1: the restricted member)
     # Patients may not add clients.
     assert error_codes(gql(CREATE_CLIENT, {"input": {"custom_module_form_id": str(form.pk)}},
                            key=keys["patient"])) == ["FORBIDDEN"]
