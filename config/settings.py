@@ -176,6 +176,11 @@ WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "30"))
 # A claimed generic job (e-mail, reminders) whose worker died is due again after this many
 # seconds; a live worker keeps its job locked however long the handler takes (docs/jobs.md).
 JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "300"))
+# Reminder e-mails for open form requests (apps/forms/reminders.py): the first one this many hours
+# after the request, then one per interval, at most FORM_REQUEST_REMINDER_MAX (0: no reminders).
+FORM_REQUEST_REMINDER_DELAY_HOURS = float(os.environ.get("FORM_REQUEST_REMINDER_DELAY_HOURS", "48"))
+FORM_REQUEST_REMINDER_INTERVAL_HOURS = float(os.environ.get("FORM_REQUEST_REMINDER_INTERVAL_HOURS", "72"))
+FORM_REQUEST_REMINDER_MAX = int(os.environ.get("FORM_REQUEST_REMINDER_MAX", "3"))
 # Seconds each /readyz probe (database, migrations, Redis) may take before it counts as failed.
 READINESS_TIMEOUT = float(os.environ.get("READINESS_TIMEOUT", "2"))
 # Open subscription sockets re-check their API key / session this often (revocation closes them).

@@ -7,11 +7,12 @@ class FormsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts.services import groups
-        from apps.forms import recurring
+        from apps.forms import recurring, reminders
         from apps.forms.services import appointments, files
         from apps.forms.services.onboarding import onboarding_flow_exists
 
         recurring.register()
+        reminders.register()
         # Signed download links of questions' and answers' files (apps.uploads.downloads).
         files.register()
         # completeCheckout saves the booking form through this step (scheduling never imports forms).

@@ -272,3 +272,13 @@ class FormAnswerFileAttachment(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+# Not a column: the form's lock and signing events, prefetchable from the event log (apps/forms/audit.py).
+def _attach_audit_log() -> None:
+    from apps.forms.audit import AUDITED_EVENT_TYPES, EventLog
+
+    FormAnswerGroup.audit_log = EventLog("FormAnswerGroup", AUDITED_EVENT_TYPES)
+
+
+_attach_audit_log()

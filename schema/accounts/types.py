@@ -142,7 +142,8 @@ class OrganizationType:
         return list(root.sub_organizations.all())
 
 
-@strawberry_django.type(models.UserGroup, name="UserGroup")
+# Made a Strawberry type by ``compose_user_type`` once the other domains' fields are added
+# (``register_user_group_fields``: the onboarding flow and recurring forms of a group).
 class UserGroupType:
     id: strawberry.ID
     name: auto
@@ -353,10 +354,29 @@ def register_user_fields(part: type) -> None:
         _user_field_parts.append(part)
 
 
+_user_group_field_parts: list[type] = []
+
+
+def register_user_group_fields(part: type) -> None:
+    """Like ``register_user_fields``, for ``UserGroup``."""
+    if _composed:
+        raise RuntimeError("register_user_group_fields was called after the schema was built")
+    if part not in _user_group_field_parts:
+        _user_group_field_parts.append(part)
+
+
 def compose_user_type() -> type:
-    """Makes ``UserType`` the ``User`` type: the accounts fields, then each registered part's."""
+    """Makes ``UserType`` the ``User`` type: the accounts fields, then each registered part's
+    (and ``UserGroupType`` the ``UserGroup`` type, the same way)."""
     global _composed
     if not _composed:
+        for part in _user_group_field_parts:
+            for name, value in vars(part).items():
+                if isinstance(value, StrawberryField):
+                    if name in vars(UserGroupType):
+                        raise RuntimeError(f"UserGroup.{name} is declared twice")
+                    setattr(UserGroupType, name, value)
+        strawberry_django.type(models.UserGroup, name="UserGroup")(UserGroupType)
         for part in _user_field_parts:
             for name, value in vars(part).items():
                 if isinstance(value, StrawberryField):

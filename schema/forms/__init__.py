@@ -3,6 +3,7 @@ requests, each part's Query, Mutation and Subscription merged into one of each f
 
 from strawberry.tools import merge_types
 
+import schema.forms.intake_group_fields  # noqa: F401  (registers UserGroup fields before the schema is built)
 from schema.forms.answer_mutations import Mutation as AnswerMutation
 from schema.forms.answer_queries import Query as AnswerQuery
 from schema.forms.answer_subscriptions import Subscription as AnswerSubscription
@@ -10,6 +11,8 @@ from schema.forms.appointment_mutations import Mutation as AppointmentMutation
 from schema.forms.charting_mutations import Mutation as ChartingMutation
 from schema.forms.charting_queries import Query as ChartingQuery
 from schema.forms.file_mutations import Mutation as FileMutation
+from schema.forms.intake_mutations import Mutation as IntakeMutation
+from schema.forms.intake_queries import Query as IntakeQuery
 from schema.forms.onboarding_mutations import Mutation as OnboardingMutation
 from schema.forms.onboarding_queries import Query as OnboardingQuery
 from schema.forms.request_mutations import Mutation as RequestMutation
@@ -22,9 +25,10 @@ from schema.permissions import register_public
 # anonymous callers (schema.forms.template_types.form_answer_groups is scoped to the viewer).
 register_public("customModuleForm")
 
-Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery, OnboardingQuery, RequestQuery))
+Query = merge_types("FormsQuery", (TemplateQuery, AnswerQuery, ChartingQuery, OnboardingQuery, RequestQuery,
+                                    IntakeQuery))
 Mutation = merge_types("FormsMutation", (TemplateMutation, AnswerMutation, ChartingMutation, OnboardingMutation,
-                                         RequestMutation, FileMutation, AppointmentMutation))
+                                         RequestMutation, FileMutation, AppointmentMutation, IntakeMutation))
 Subscription = merge_types("FormsSubscription", (AnswerSubscription,))
 
 __all__ = ["Mutation", "Query", "Subscription"]

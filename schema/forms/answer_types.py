@@ -26,6 +26,18 @@ from schema.forms.template_types import CustomModuleFormType, CustomModuleType, 
 
 if TYPE_CHECKING:
     from schema.forms.charting_types import ChartingNoteAddendumType, ChartNoteStatus, FormAnswerGroupSigningType
+    from schema.forms.intake_types import (
+        Cms1500,
+        Document,
+        FormAnswerGroupAuditEvent,
+        FormAnswerGroupUserConnection,
+        GeneratedSummary,
+        IndividualClientType,
+        LabOrder,
+        NarxCheck,
+        Offering,
+        Prescription,
+    )
     from schema.forms.request_types import RequestedFormCompletionType
     from schema.scheduling.types import AppointmentObjectType
 
@@ -311,3 +323,60 @@ class FormAnswerGroupType:
                           provider_id: strawberry.ID | None = None) -> bool | None:
         viewer = info.context.viewer
         return viewer.is_member and all(s.user_id != viewer.user_id for s in root.form_answer_group_signings.all())
+
+    # --- issue 10, remaining fields (schema/forms/intake_types.py) ---------------------------------
+
+    @strawberry_django.field(only=["metadata"], prefetch_related=[
+        lambda info: _intake().audit_prefetches(info)[0], lambda info: _intake().audit_prefetches(info)[1],
+        lambda info: _intake().audit_prefetches(info)[2]],
+                             description="Locks, unlocks (with the reason), signings and addenda, oldest first "
+                                         "(members only).")
+    def form_answer_group_audit_events(self, root: models.FormAnswerGroup, info: strawberry.Info) -> list[
+            Annotated[FormAnswerGroupAuditEvent, strawberry.lazy("schema.forms.intake_types")]]:
+        return _intake().audit_events(root, info)
+
+    @strawberry_django.field(description="AI summaries are not part of this product: always null.")
+    def current_summary(self) -> Annotated[GeneratedSummary, strawberry.lazy("schema.forms.intake_types")] | None:
+        return None
+
+    @strawberry_django.field(description="Group chart notes are not supported: always [].")
+    def form_answer_group_users_connections(self) -> list[
+            Annotated[FormAnswerGroupUserConnection, strawberry.lazy("schema.forms.intake_types")]] | None:
+        return []
+
+    @strawberry_django.field(description="Group appointment notes are not supported: always [].")
+    def individual_client_notes(self, order_by: str | None = None, sort_by: str | None = None) -> list[
+            Annotated[IndividualClientType, strawberry.lazy("schema.forms.intake_types")]] | None:
+        return []
+
+    @strawberry_django.field(description="Documents are not part of this product yet: always [].")
+    def documents(self) -> list[Annotated[Document, strawberry.lazy("schema.forms.intake_types")]] | None:
+        return []
+
+    @strawberry_django.field(description="Prescriptions are not part of this product yet: always [].")
+    def form_answer_group_prescriptions(self) -> list[
+            Annotated[Prescription, strawberry.lazy("schema.forms.intake_types")]]:
+        return []
+
+    @strawberry_django.field(description="Lab orders are not part of this product yet: always [].")
+    def lab_orders(self) -> list[Annotated[LabOrder, strawberry.lazy("schema.forms.intake_types")]] | None:
+        return []
+
+    @strawberry_django.field(description="NARx checks are not part of this product yet: always [].")
+    def narx_checks(self) -> list[Annotated[NarxCheck, strawberry.lazy("schema.forms.intake_types")]]:
+        return []
+
+    @strawberry_django.field(description="CMS-1500 claims are not part of this product yet: always null.")
+    def cms1500(self) -> Annotated[Cms1500, strawberry.lazy("schema.forms.intake_types")] | None:
+        return None
+
+    @strawberry_django.field(description="Offerings are not part of this product: always null.")
+    def offering_with_recommended_products(self) -> Annotated[
+            Offering, strawberry.lazy("schema.forms.intake_types")] | None:
+        return None
+
+
+def _intake():
+    from schema.forms import intake_types
+
+    return intake_types

@@ -19,6 +19,9 @@ from schema.accounts.types import UserType, shown_prefetch, shown_user, shown_us
 
 if TYPE_CHECKING:
     from schema.forms.answer_types import FormAnswerGroupType
+    from schema.forms.intake_types import Document
+    from schema.forms.template_types import CustomModuleFormType, CustomModuleType
+    from schema.scheduling.types import AppointmentObjectType
 
 FormAnswerGroupRef = Annotated["FormAnswerGroupType", strawberry.lazy("schema.forms.answer_types")]
 
@@ -217,6 +220,10 @@ class ChartingItemType:
     def generated_form_answer_group(self) -> GeneratedFormAnswerGroupType | None:
         return None
 
+    @strawberry_django.field(description="Documents are not part of this product yet: always null.")
+    def document(self) -> Annotated[Document, strawberry.lazy("schema.forms.intake_types")] | None:
+        return None
+
 
 @strawberry.type(name="Draft", description="Message drafts are not kept by this product: never returned.")
 class DraftType:
@@ -240,3 +247,21 @@ class FormHistoryType:
                  description="AI-generated chart notes are not part of this product: never returned.")
 class GeneratedFormAnswerGroupType:
     id: strawberry.ID
+    appointment_id: strawberry.ID | None = None
+    created_at: str | None = None
+    feedback: str | None = None
+    kind: str | None = None
+    rejection_reason: list[str] | None = None
+    generated_form_answers: list[GeneratedFormAnswerType] = strawberry.field(default_factory=list)
+    appointment: Annotated[AppointmentObjectType, strawberry.lazy("schema.scheduling.types")] | None = None
+    custom_module_form: Annotated[CustomModuleFormType, strawberry.lazy("schema.forms.template_types")] | None = None
+    form_answer_group: FormAnswerGroupRef | None = None
+
+
+@strawberry.type(name="GeneratedFormAnswerType",
+                 description="AI-generated chart notes are not part of this product: never returned.")
+class GeneratedFormAnswerType:
+    id: strawberry.ID | None = None
+    answer: str | None = None
+    displayed_answer: str | None = None
+    custom_module: Annotated[CustomModuleType, strawberry.lazy("schema.forms.template_types")] | None = None

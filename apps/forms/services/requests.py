@@ -20,6 +20,7 @@ from apps.core.lookup import get_visible, parse_id
 from apps.core.timefmt import TimeFormatError, now, parse_date
 from apps.events import bus
 from apps.forms import recurring as schedule
+from apps.forms import reminders
 from apps.forms.models import FormAnswerGroup, RecurringForm, RequestedFormCompletion
 from apps.forms.selectors.requests import recurring_form_get, request_get, visible_forms
 
@@ -114,6 +115,7 @@ def _create(sender, recipient, form, recurring: RecurringForm | None, *, metadat
         recurring_form=recurring, metadata=metadata)
     bus.emit("requested_form_completion.created", request, organization_id=request.organization_id,
              actor_id=sender.pk)
+    reminders.schedule_first(request)
     if notify and recipient.email:
         mail.form_requested(recipient, form.name)
     return request
