@@ -41,7 +41,7 @@ from apps.accounts.models import ApiKey, AppliedTag, Location, OrganizationMembe
 from apps.accounts.viewer import Viewer
 from apps.chat.models import ChatSetting, Conversation, ConversationMembership, MessageBlast, Note
 from apps.core.crypto import encrypt, token_hash
-from apps.forms.models import FormAnswerGroup
+from apps.forms.models import FormAnswer, FormAnswerGroup
 from apps.scheduling.models import (
     Appointment,
     AppointmentAttendee,
@@ -213,6 +213,7 @@ def scene(world, other_world) -> Scene:
                         "visible_location": visible_location, "staff": world.staff,
                         "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast,
                         "form_question": _form_question(owner), "form": form, "question": question, "filled": filled,
+                        "filled_answer": _filled_answer(org, form, question, visible, restricted),
                         **_forms_records(world, visible)})
 
 
@@ -458,6 +459,7 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
         "createClientViaForm": {"custom_module_form_id": str(s.extra["form"].pk), "first_name": "Via",
                                 "last_name": "Form", "email": "via.form@example.com",
                                 "form_answers": [{"custom_module_id": str(s.extra["question"].pk), "answer": "x"}]},
+        "createFormAnswerFileAttachment": {"form_answer_id": str(s.extra["filled_answer"].pk)},
         "createMessageBlast": {"note": {"content": "Hello all"}},
         "createCustomModule": {"custom_module_form_id": str(s.extra["form_question"].custom_module_form_id),
                                "mod_type": "text"},
@@ -519,6 +521,13 @@ def _snapshot() -> dict[str, list]:
             fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_used_at"]
             rows[model._meta.label] = list(model.objects.order_by("pk").values_list(*fields))
     return rows
+
+
+def _filled_answer(org, form, question, patient, filler) -> FormAnswer:
+    """An answer on its own filled-out form (the base of createFormAnswerFileAttachment's upload_id)."""
+    group = FormAnswerGroup.objects.create(organization=org, custom_module_form=form, user=patient, filler=filler,
+                                           finished=True)
+    return FormAnswer.objects.create(form_answer_group=group, custom_module=question, answer="x")
 
 
 def _mutation_cases() -> list[tuple[str, tuple[str, ...]]]:

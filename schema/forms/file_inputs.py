@@ -64,4 +64,7 @@ def upload_request(data: CreateCustomModuleFileAttachmentUploadUrlInput | Create
 
 
 def share_input(data: ShareAnswersAsDocumentInput | None) -> ShareAsDocumentInput:
-    return ShareAsDocumentInput(form_answer_group_id=data.form_answer_group_id if data else None)
+    if data is None:
+        return ShareAsDocumentInput()
+    return ShareAsDocumentInput(form_answer_group_id=data.form_answer_group_id, user_id=data.user_id,
+                                pdf_letterhead_template_id=data.pdf_letterhead_template_id)

@@ -328,6 +328,9 @@ def test_share_answers_as_document_is_not_available(gql, world, keys, other_keys
     foreign = data_of(gql(SHARE, {"id": str(answer.form_answer_group_id)}, key=other_keys["owner"]))
     missing = data_of(gql(SHARE, {"id": "99999999"}, key=other_keys["owner"]))
     assert foreign == missing and "not found" in foreign["shareAnswersAsDocument"]["messages"][0]["message"]
+    other_patient = data_of(gql("mutation S($u: ID) { shareAnswersAsDocument(input: {user_id: $u}) { messages {"
+                                " field } } }", {"u": str(answer.form_answer_group.user_id)}, key=other_keys["owner"]))
+    assert other_patient["shareAnswersAsDocument"]["messages"] == [{"field": "user_id"}]
 
 
 def test_answer_files_in_lists_cost_flat_sql(gql, world, keys, count_queries):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from apps.accounts.selectors import visible_patients
 from apps.accounts.viewer import AUTHENTICATED, MEMBER, Viewer
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
 from apps.core.lookup import get_visible
@@ -133,6 +134,8 @@ def form_answer_file_delete(viewer: Viewer, raw_attachment_id: object) -> FormAn
 @dataclass(frozen=True)
 class ShareAsDocumentInput:
     form_answer_group_id: object = None
+    user_id: object = None
+    pdf_letterhead_template_id: object = None
 
 
 def share_answers_as_document(viewer: Viewer, data: ShareAsDocumentInput) -> None:
@@ -144,6 +147,11 @@ def share_answers_as_document(viewer: Viewer, data: ShareAsDocumentInput) -> Non
     viewer.require(MEMBER)
     if data.form_answer_group_id not in (None, ""):
         answer_group_get(viewer, data.form_answer_group_id, field="form_answer_group_id")
+    if data.user_id not in (None, ""):
+        get_visible(visible_patients(viewer), data.user_id, "Patient", field="user_id")
+    if data.pdf_letterhead_template_id not in (None, ""):
+        # There are no letterhead templates yet: every id is a missing one.
+        raise NotFound("pdf_letterhead_template_id", "Letterhead template not found.")
     raise ValidationFailed("form_answer_group_id", NO_DOCUMENTS)
 
 
