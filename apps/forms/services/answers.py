@@ -233,6 +233,29 @@ def _save_answers(group: FormAnswerGroup, modules: dict[int, CustomModule], answ
     FormAnswer.objects.bulk_create(new)
 
 
+def finished_group_save(group: FormAnswerGroup, entries: list[AnswerInput], errors: Collector) -> bool:
+    """Validates the answers of a new, finished form (types, options, required questions, computed
+    fields) and, when ``errors`` stays empty, saves the form and its answers.
+
+    The path of forms filled outside ``createFormAnswerGroup`` (a booking form at checkout); the
+    caller owns the transaction, the events and how ``errors`` are reported.
+    """
+    modules = {m.pk: m for m in CustomModule.objects.filter(custom_module_form_id=group.custom_module_form_id)}
+    validated = _validated_answers(modules, entries, group.user_id, errors, {})
+    answers = {pk: text for pk, (text, _) in validated.items()}
+    metadata = {pk: meta for pk, (_, meta) in validated.items()}
+    _fill_computed(modules, answers)
+    for pk in answers:
+        metadata.setdefault(pk, UNSET)
+    if not errors:
+        _check_required(modules, answers, errors)
+    if errors:
+        return False
+    group.save()
+    _save_answers(group, modules, answers, metadata, {})
+    return True
+
+
 def _apply(viewer: Viewer, group: FormAnswerGroup, data: AnswerGroupInput, errors: Collector,
            existing: dict[int, FormAnswer]) -> tuple[dict[int, str], dict[int, object], dict[int, CustomModule]]:
     modules = {m.pk: m for m in CustomModule.objects.filter(custom_module_form_id=group.custom_module_form_id)}

@@ -22,15 +22,9 @@ from apps.core.errors import Collector, FieldMessage, NotFound, ValidationFailed
 from apps.core.inputs import UNSET, is_set
 from apps.core.lookup import parse_id
 from apps.events.bus import emit
-from apps.forms.models import CustomModule, CustomModuleForm, FormAnswerGroup
+from apps.forms.models import CustomModuleForm, FormAnswerGroup
 from apps.forms.selectors.answers import answer_group_get
-from apps.forms.services.answers import (
-    AnswerInput,
-    _check_required,
-    _fill_computed,
-    _save_answers,
-    _validated_answers,
-)
+from apps.forms.services.answers import AnswerInput, finished_group_save
 from apps.scheduling.models import Appointment
 from apps.scheduling.selectors import appointment_get
 
@@ -174,21 +168,10 @@ def checkout_form_save(viewer: Viewer, appointment: Appointment, data: object) -
     group = FormAnswerGroup(organization_id=appointment.organization_id, custom_module_form=template,
                             user_id=patient_id, filler_id=patient_id, appointment=appointment,
                             name=template.name, finished=True)
-    modules = {m.pk: m for m in CustomModule.objects.filter(custom_module_form=template)}
     inner = Collector()
-    validated = _validated_answers(modules, list(form.form_answers or []), patient_id, inner, {})
-    answers = {pk: text for pk, (text, _) in validated.items()}
-    metadata = {pk: meta for pk, (_, meta) in validated.items()}
-    _fill_computed(modules, answers)
-    for pk in answers:
-        metadata.setdefault(pk, UNSET)
-    if not inner:
-        _check_required(modules, answers, inner)
-    if inner:
+    if not finished_group_save(group, list(form.form_answers or []), inner):
         raise ValidationFailed.of([FieldMessage(f"{CHECKOUT_FIELD}.{m.field}", m.message, m.code)
                                    for m in inner.messages])
-    group.save()
-    _save_answers(group, modules, answers, metadata, {})
     appointment.filled_embed_form = group
     appointment.save(update_fields=["filled_embed_form", "updated_at"])
     emit("form_answer_group.created", group, organization_id=group.organization_id, actor_id=patient_id)
