@@ -178,6 +178,11 @@ class ProductType:
     taxable: auto
     user: UserType | None = shown_user_field("user")
 
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
+
     @strawberry_django.field(only=["price"])
     def price(self, root: models.Product) -> str:
         return _money(root.price) or "0.00"
@@ -263,6 +268,11 @@ class OfferingType:
     show_price: auto
     visibility_status: auto
     user: UserType | None = shown_user_field("user")
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
 
     @strawberry_django.field(only=["currency"])
     def currency(self, root: models.Offering) -> str | None:
@@ -483,6 +493,11 @@ class OfferingCouponType:
     usage_limit: auto
     offering_coupon_owner: UserType | None = shown_user_field("user")
 
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
+
     @strawberry_django.field(only=["amount_off", "promo_type"],
                              description="Percent off for a percentage coupon, money off for a flat one.")
     def amount_off(self, root: models.OfferingCoupon) -> str | None:
@@ -587,6 +602,11 @@ class RecurringPaymentType:
     repeat_times: auto
     canceled_by: UserType | None = shown_user_field("canceled_by")
     paused_by: UserType | None = shown_user_field("paused_by")
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
 
     @strawberry_django.field(annotate={"_paid": lambda info: _amount_paid()},
                              description="What the recurring payment has collected so far.")
@@ -713,6 +733,11 @@ class UserPackageSelectionType:
     id: strawberry.ID
     user: UserType | None = shown_user_field("user")
 
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
+
     @strawberry_django.field(select_related=["offering"])
     def offering(self, root: models.UserPackageSelection) -> OfferingType | None:
         return root.offering
@@ -766,6 +791,11 @@ class ScheduledUserPackageSelectionType:
     id: strawberry.ID
     user: UserType | None = shown_user_field("user")
 
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
+
     @strawberry_django.field(select_related=["offering"])
     def offering(self, root: models.UserPackageSelection) -> OfferingType | None:
         return root.offering
@@ -778,6 +808,11 @@ class ScheduledUserPackageSelectionType:
 @strawberry_django.type(models.AdvanceAppointmentPrice, name="AdvanceAppointmentPrice")
 class AdvanceAppointmentPriceType:
     id: strawberry.ID
+
+    @strawberry_django.field(disable_optimization=True)
+    def cursor(self, root) -> str | None:
+        """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
+        return getattr(root, "cursor", None)
 
     @strawberry_django.field(only=["appointment_type_id"])
     def appointment_type_id(self, root: models.AdvanceAppointmentPrice) -> strawberry.ID | None:
