@@ -92,7 +92,7 @@ def charge_due(job: Job) -> None:
     emit("billing_item.created", item, organization_id=plan.organization_id)
     plan.payments_made = number
     plan.failed_attempts, plan.next_retry_at = 0, None
-    plan.next_payment_date = None if plans.is_finished(plan) else plans.period_start(plan, number)
+    plan.next_payment_date = None if plans.is_finished(plan) else plans.next_after(plan, current, first_index=number)
     plan.save(update_fields=["payments_made", "failed_attempts", "next_retry_at", "next_payment_date", "updated_at"])
     if plan.offering is not None:
         grant_credits(plan.sender, plan.offering, repeating_only=True)

@@ -123,8 +123,8 @@ def create_coupon(viewer: Viewer, data: CouponInput) -> OfferingCoupon:
         else:
             if expires_at <= now():
                 errors.add("expires_at", "The expiry must be in the future.")
-    repeat_times = _positive_int(errors, "repeat_times", data.repeat_times or None)
-    usage_limit = _positive_int(errors, "usage_limit", data.usage_limit or None)
+    repeat_times = _positive_int(errors, "repeat_times", None if data.repeat_times is UNSET else data.repeat_times)
+    usage_limit = _positive_int(errors, "usage_limit", None if data.usage_limit is UNSET else data.usage_limit)
     offerings = []
     for index, raw_id in enumerate(data.offering_ids or []):
         pk = parse_id(raw_id)

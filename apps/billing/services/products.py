@@ -55,9 +55,7 @@ def _values(errors: Collector, data: ProductInput, *, creating: bool) -> dict[st
                 if price.amount < 0:
                     errors.add("price", "Price can't be negative.")
                 values["price"] = price.amount
-    if data.unlimited_quantity is True:
-        values["quantity"] = None
-    elif is_set(data.remaining_quantity) and data.remaining_quantity not in (None, ""):
+    if is_set(data.remaining_quantity) and data.remaining_quantity not in (None, ""):
         text = str(data.remaining_quantity).strip()
         if not (text.isascii() and text.isdigit()) or int(text) > 10_000_000:
             errors.add("remaining_quantity", "'remaining_quantity' must be a whole number of at least 0.")
@@ -65,6 +63,8 @@ def _values(errors: Collector, data: ProductInput, *, creating: bool) -> dict[st
             values["quantity"] = int(text)
     elif data.unlimited_quantity is False and creating:
         errors.add("remaining_quantity", "Give the remaining quantity, or set unlimited_quantity.")
+    if data.unlimited_quantity is True:
+        values["quantity"] = None
     if is_set(data.tax_rate):
         if data.tax_rate in (None, ""):
             values["tax_rate"], values["taxable"] = None, False

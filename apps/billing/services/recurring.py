@@ -39,6 +39,17 @@ def period_start(recurring: RecurringPayment, index: int) -> dt.datetime | None:
     return None if step is None else recurring.start_at + step
 
 
+def next_after(recurring: RecurringPayment, at: dt.datetime, *, first_index: int) -> dt.datetime | None:
+    """The first scheduled charge time after ``at`` from index ``first_index`` on: periods missed
+    while paused or failing are not charged again."""
+    index = first_index
+    while True:
+        when = period_start(recurring, index)
+        if when is None or when > at:
+            return when
+        index += 1
+
+
 def is_finished(recurring: RecurringPayment) -> bool:
     return recurring.repeat_times is not None and recurring.payments_made >= recurring.repeat_times
 
@@ -121,6 +132,8 @@ def set_next_payment_date(viewer: Viewer, recurring_payment: RecurringPayment, d
     if is_finished(recurring):
         raise ValidationFailed("new_payment_date", "This recurring payment has no payments left.")
     recurring.next_payment_date, recurring.next_retry_at, recurring.failed_attempts = date, None, 0
-    recurring.save(update_fields=["next_payment_date", "next_retry_at", "failed_attempts", "updated_at"])
+    # The schedule moves with it: later charges follow on from the new date.
+    recurring.start_at = date - interval(recurring.billing_frequency, recurring.payments_made)
+    recurring.save(update_fields=["next_payment_date", "next_retry_at", "failed_attempts", "start_at", "updated_at"])
     schedule(recurring)
     return recurring
