@@ -131,6 +131,8 @@ CREATE = """mutation ($input: createOfferingInput!) { createOffering(input: $inp
 @pytest.mark.parametrize(("values", "field", "fragment"), [
     ({"price": "10.005"}, "price", "at most two decimal places"),
     ({"price": "NaN"}, "price", "finite"),
+    ({"price": "1e30"}, "price", "not accepted"),
+    ({"price": "5000000000"}, "price", "at most"),
     ({"price": "0.10"}, "price", "at least 0.50"),
     ({"price": "-1"}, "price", "negative"),
     ({"billing_frequency": "Fortnightly"}, "billing_frequency", "must be one of"),

@@ -33,6 +33,7 @@ from apps.core.text import reject_nul
 from apps.core.timefmt import now
 
 CLIENT_VISIBILITIES = ("all", *Offering.VISIBILITIES)
+MAX_PRICE = Decimal("1000000000")
 
 
 def _ids(values: list[object] | None, argument: str) -> list[int]:
@@ -79,7 +80,9 @@ def offerings_filter(viewer: Viewer, *, keywords: str | None = None, offering_id
         text = reject_nul(keywords, "keywords").strip()
         match = Q(name__icontains=text) | Q(description__icontains=text)
         with contextlib.suppress(InvalidOperation, ValueError):
-            match |= Q(price=Decimal(text.replace("$", "")))
+            amount = Decimal(text.replace("$", "").replace(",", ""))
+            if amount.is_finite() and 0 <= amount < MAX_PRICE and amount == amount.quantize(Decimal("0.01")):
+                match |= Q(price=amount)
         qs = qs.filter(match)
     if offering_id not in (None, ""):
         qs = qs.filter(pk=parse_id(offering_id) or 0)

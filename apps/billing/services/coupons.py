@@ -27,6 +27,7 @@ from apps.core.timefmt import TimeFormatError, now, parse_datetime
 PERMISSION = "can_edit_packages"
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
+MAXIMUM_AMOUNT = Decimal("1000000000.00")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ def create_coupon(viewer: Viewer, data: CouponInput) -> OfferingCoupon:
         else:
             if amount <= 0:
                 errors.add(field, "The amount off must be more than zero.")
+            elif amount > MAXIMUM_AMOUNT:
+                errors.add(field, f"The amount off is at most {MAXIMUM_AMOUNT}.")
             elif promo_type == OfferingCoupon.PERCENTAGE and amount > HUNDRED:
                 errors.add(field, "A percentage off is at most 100.")
     expires_at = None

@@ -41,6 +41,8 @@ from apps.scheduling.models import AppointmentType, AppointmentTypeCredit
 PERMISSION = "can_edit_packages"
 # Stripe's smallest charge in USD: a paid package costs at least this (a free one costs 0).
 MINIMUM_PRICE = Decimal("0.50")
+# The largest amount a money column holds is far above any real price; refuse beyond this.
+MAXIMUM_AMOUNT = Decimal("1000000000.00")
 MAX_INCLUDES = 100
 MAX_QUANTITY = 1000
 NOT_AVAILABLE = {
@@ -111,6 +113,8 @@ def _money(errors: Collector, name: str, raw: object, *, required: bool) -> Deci
         return None
     if value < 0:
         errors.add(name, "An amount can't be negative.")
+    elif value > MAXIMUM_AMOUNT:
+        errors.add(name, f"An amount is at most {MAXIMUM_AMOUNT}.")
     elif 0 < value < MINIMUM_PRICE:
         errors.add(name, f"A paid package costs at least {MINIMUM_PRICE} (see minimumOfferingPrice).")
     return value
@@ -488,8 +492,8 @@ def update_user_appointment_pricing(viewer: Viewer, *, user_id: object, prices: 
             except MoneyError as error:
                 errors.add(f"{name}.price", str(error))
                 continue
-            if price < 0:
-                errors.add(f"{name}.price", "A price can't be negative.")
+            if price < 0 or price > MAXIMUM_AMOUNT:
+                errors.add(f"{name}.price", f"A price is from 0 to {MAXIMUM_AMOUNT}.")
                 continue
         plan.append((appointment_type, price))
     errors.raise_if_any()

@@ -22,6 +22,7 @@ from apps.core.text import reject_nul
 from apps.core.timefmt import now
 
 PERMISSION = "can_edit_products"
+MAXIMUM_AMOUNT = Decimal("1000000000.00")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ def _values(errors: Collector, data: ProductInput, *, creating: bool) -> dict[st
             else:
                 if price.amount < 0:
                     errors.add("price", "Price can't be negative.")
+                elif price.amount > MAXIMUM_AMOUNT:
+                    errors.add("price", f"Price is at most {MAXIMUM_AMOUNT}.")
                 values["price"] = price.amount
     if is_set(data.remaining_quantity) and data.remaining_quantity not in (None, ""):
         text = str(data.remaining_quantity).strip()
