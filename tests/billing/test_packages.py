@@ -21,6 +21,7 @@ from apps.billing.models import (
 )
 from apps.billing.services.packages import purchase_offering
 from apps.core.errors import NotFound, ValidationFailed
+from apps.scheduling.booking_warnings import credit_balances
 from apps.scheduling.models import AppointmentTypeCredit
 from tests.accounts.conftest import documented_operation
 from tests.billing.conftest import DECLINED_CARD
@@ -270,6 +271,7 @@ def test_purchase_charges_grants_credits_and_starts_recurring(world, stripe_acco
     assert (plan.amount_to_pay, plan.original_price, plan.payments_made, plan.repeat_times) == (
         Decimal("80.00"), Decimal("80.00"), 1, 3)
     assert AppointmentTypeCredit.objects.get(user=patient, appointment_type=consult).total_credits == 2
+    assert credit_balances(consult, [patient.pk]) == {patient.pk: 2}  # what scheduling's booking check reads
     assert [c.amount for c in charges_of(stripe_client, stripe_account, patient)] == [10000]
 
     # The same key again buys nothing more and charges nothing more.

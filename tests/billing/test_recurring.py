@@ -17,7 +17,7 @@ from apps.billing.models import BillingItem, OfferingCoupon, RecurringPayment
 from apps.billing.services import recurring
 from apps.billing.services.packages import purchase_offering
 from apps.core import jobs
-from apps.core.errors import ValidationFailed
+from apps.core.errors import Forbidden, ValidationFailed
 from apps.core.jobs.models import Job
 from apps.events.models import Event
 from apps.scheduling.models import AppointmentTypeCredit
@@ -187,9 +187,12 @@ def test_pause_resume_and_new_date(world, stripe_account, stripe_client, time_ma
         recurring.set_next_payment_date(member, plan, dt.datetime(2030, 1, 1, tzinfo=UTC))
     recurring.set_next_payment_date(member, plan, dt.datetime(2030, 2, 14, 9, 0, tzinfo=UTC))
     assert [j.next_attempt_at for j in _pending_charge_jobs(plan)] == [dt.datetime(2030, 2, 14, 9, 0, tzinfo=UTC)]
-    # Another patient cannot touch it.
-    with pytest.raises(Exception, match="cannot change"):
+    # Another patient cannot touch it; the patient may cancel it, not pause or move it.
+    with pytest.raises(Forbidden, match="cannot change"):
         recurring.cancel(Viewer(user=world.patients[1]), plan)
+    with pytest.raises(Forbidden):
+        recurring.pause(Viewer(user=patient), plan)
+    assert recurring.cancel(Viewer(user=patient), plan).is_canceled
 
 
 RECURRING = """query ($id: ID, $user_id: ID!, $status: String) {

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
 from apps.accounts.selectors import visible_patients
-from apps.accounts.viewer import Viewer
+from apps.accounts.viewer import MEMBER, Viewer
 from apps.billing.models import Offering, RecurringPayment
 from apps.core import jobs
 from apps.core.errors import Forbidden, ValidationFailed
@@ -73,9 +73,12 @@ def schedule(recurring: RecurringPayment) -> None:
                      organization_id=recurring.organization_id)
 
 
-def _check_access(viewer: Viewer, recurring: RecurringPayment) -> RecurringPayment:
-    """Members who may see the patient, or the patient, change a recurring payment."""
-    viewer.require()
+def _check_access(viewer: Viewer, recurring: RecurringPayment, *, patient_may: bool = False) -> RecurringPayment:
+    """Members who may see the patient change a recurring payment; the patient may only cancel it."""
+    if patient_may:
+        viewer.require()
+    else:
+        viewer.require(MEMBER)
     if recurring.organization_id != viewer.organization_id or not visible_patients(viewer).filter(
             pk=recurring.sender_id).exists():
         raise Forbidden("You cannot change this recurring payment.")
@@ -114,7 +117,7 @@ def resume(viewer: Viewer, recurring_payment: RecurringPayment) -> RecurringPaym
 
 @transaction.atomic
 def cancel(viewer: Viewer, recurring_payment: RecurringPayment) -> RecurringPayment:
-    recurring = _check_access(viewer, recurring_payment)
+    recurring = _check_access(viewer, recurring_payment, patient_may=True)
     recurring.is_canceled, recurring.canceled_at, recurring.canceled_by = True, now(), viewer.user
     recurring.next_retry_at = None
     recurring.save(update_fields=["is_canceled", "canceled_at", "canceled_by", "next_retry_at", "updated_at"])
