@@ -732,19 +732,14 @@ def _first_invoice_id() -> Subquery:
 class UserPackageSelectionType:
     id: strawberry.ID
     user: UserType | None = shown_user_field("user")
+    offering: OfferingType | None = strawberry_django.field()
+    recurring_payment: RecurringPaymentType | None = strawberry_django.field()
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root) -> str | None:
         """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
         return getattr(root, "cursor", None)
 
-    @strawberry_django.field(select_related=["offering"])
-    def offering(self, root: models.UserPackageSelection) -> OfferingType | None:
-        return root.offering
-
-    @strawberry_django.field(select_related=["recurring_payment"])
-    def recurring_payment(self, root: models.UserPackageSelection) -> RecurringPaymentType | None:
-        return root.recurring_payment
 
     @strawberry_django.field(only=["initial_price_with_offering_coupon"])
     def initial_price_with_offering_coupon(self, root: models.UserPackageSelection) -> str | None:
@@ -790,19 +785,13 @@ class UserPackageSelectionType:
 class ScheduledUserPackageSelectionType:
     id: strawberry.ID
     user: UserType | None = shown_user_field("user")
+    offering: OfferingType | None = strawberry_django.field()
+    recurring_payment: RecurringPaymentType | None = strawberry_django.field()
 
     @strawberry_django.field(disable_optimization=True)
     def cursor(self, root) -> str | None:
         """Pass as ``after`` to get the rows that follow this one (set by paginated lists)."""
         return getattr(root, "cursor", None)
-
-    @strawberry_django.field(select_related=["offering"])
-    def offering(self, root: models.UserPackageSelection) -> OfferingType | None:
-        return root.offering
-
-    @strawberry_django.field(select_related=["recurring_payment"])
-    def recurring_payment(self, root: models.UserPackageSelection) -> RecurringPaymentType | None:
-        return root.recurring_payment
 
 
 @strawberry_django.type(models.AdvanceAppointmentPrice, name="AdvanceAppointmentPrice")

@@ -394,3 +394,29 @@ def test_advance_appointment_prices(gql, world, keys, other_world):
     cleared = data_of(gql(mutation, {"input": {"user_id": str(patient.pk), "advance_appointment_prices": [
         {"appointment_type_id": str(consult.pk), "price": ""}]}}, key=keys["provider"]))
     assert cleared["updateUserAppointmentPricing"]["advance_appointment_prices"] == []
+
+
+def test_user_package_selections_sql_count_flat(gql, world, keys, count_queries, stripe_account, stripe_client):
+    patient = world.patients[0]
+    add_card(stripe_account, stripe_client, patient)
+    for index in range(6):
+        purchase_offering(_viewer(world.owner), patient=patient,
+                          offering=package(world.org, f"Plan {index}", "10", billing_frequency="Weekly"))
+    query = """query ($n: Int) { userPackageSelections(page_size: $n) { id billing_item_id requested_payment_id
+      user { id } offering { name offering_includes { id } } recurring_payment { id amount_paid } } }"""
+    data_of(gql(query, {"n": 1}, key=keys["provider"]))
+    small, few = count_queries(lambda: data_of(gql(query, {"n": 2}, key=keys["provider"])))
+    large, many = count_queries(lambda: data_of(gql(query, {"n": 6}, key=keys["provider"])))
+    assert len(small["userPackageSelections"]) == 2 and len(large["userPackageSelections"]) == 6
+    assert few == many
+
+
+def test_patient_reading_a_hidden_package_gets_not_found(gql, world, keys):
+    hidden = package(world.org, "Staff only", "10")
+    result = gql(documented_operation("4306_getOffernig.graphql"), {"id": str(hidden.pk)}, key=keys["patient"])
+    assert result["data"] == {"offering": None} and error_codes(result) == ["NOT_FOUND"]
+    purchase_offering(_viewer(world.owner), patient=world.patients[0], offering=package(world.org, "Bought", "0"))
+    bought = Offering.objects.get(name="Bought")
+    seen = data_of(gql(documented_operation("4306_getOffernig.graphql"), {"id": str(bought.pk)},
+                       key=keys["patient"]))
+    assert seen["offering"]["name"] == "Bought"  # a package the client bought stays readable to them
