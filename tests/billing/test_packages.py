@@ -420,3 +420,38 @@ def test_patient_reading_a_hidden_package_gets_not_found(gql, world, keys):
     seen = data_of(gql(documented_operation("4306_getOffernig.graphql"), {"id": str(bought.pk)},
                        key=keys["patient"]))
     assert seen["offering"]["name"] == "Bought"  # a package the client bought stays readable to them
+
+
+HOSTILE = [
+    ("query { offerings(keywords: \"1e999\", offering_ids: [\"x\"], sort_by: \"nope\") { id } }", {}),
+    ("query { offerings(keywords: \"NaN\", offering_id: \"99999999999999999999\") { id } }", {}),
+    ("query { offerings(after: \"!!\") { id } }", {}),
+    ("query { offering(id: \"-1\") { id } }", {}),
+    ("query { recurringPayments(user_id: \"abc\", active_status: \"x\") { id } }", {}),
+    ("query { validateCoupon(coupon_code: \"\", offering_id: \"0\") { fail_reason } }", {}),
+    ("query { products(order_by: PRICE_ASC, page_size: 1000) { id } }", {}),
+    ("query { offeringCoupons(offering_id: \"1e3\") { id } initializedOfferingIncludes(offering_id: \"\") { id } }",
+     {}),
+    ("""mutation ($i: createOfferingInput!) { createOffering(input: $i) { messages { field } } }""",
+     {"i": {"name": "x" * 300, "price": "1e999", "first_time_payment": "-0.001", "max_purchases": "99999999999999",
+            "repeat_times": 2147483647, "offering_includes": [{"appointment_type_id": "1", "quantity": "１"}],
+            "user_group_ids": [None, "abc"], "video_url": "javascript:alert(1)"}}),
+    ("""mutation ($i: createOfferingCouponInput) { createOfferingCoupon(input: $i) { messages { field } } }""",
+     {"i": {"code": "X", "amount_off": "1e40", "expires_at": "9999-99-99", "offering_ids": ["1", None]}}),
+    ("""mutation ($i: createProductInput) { createProduct(input: $i) { messages { field } } }""",
+     {"i": {"name": "P", "price": "1e40", "tax_rate": "1e999", "remaining_quantity": "99999999999999999999"}}),
+    ("""mutation ($i: updateUserAppointmentPricingInput) { updateUserAppointmentPricing(input: $i) {
+       messages { field } } }""",
+     {"i": {"user_id": "1", "advance_appointment_prices": [{"appointment_type_id": "1", "price": "1e40"}]}}),
+    ("""mutation { cancelRecurringPayment(input: { billing_item_id: "zz" }) { messages { field } } }""", {}),
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), HOSTILE)
+def test_hostile_input_never_fails_internally(gql, world, keys, query, variables):
+    for role in ("owner", "patient"):
+        response = gql.raw(query, variables, key=keys[role])
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        assert "INTERNAL" not in error_codes(body), body
+    assert not Offering.objects.exists() and not OfferingCoupon.objects.exists() and not Product.objects.exists()
