@@ -187,6 +187,8 @@ def test_pause_resume_and_new_date(world, stripe_account, stripe_client, time_ma
         recurring.set_next_payment_date(member, plan, dt.datetime(2030, 1, 1, tzinfo=UTC))
     recurring.set_next_payment_date(member, plan, dt.datetime(2030, 2, 14, 9, 0, tzinfo=UTC))
     assert [j.next_attempt_at for j in _pending_charge_jobs(plan)] == [dt.datetime(2030, 2, 14, 9, 0, tzinfo=UTC)]
+    plan = recurring.set_next_payment_date(member, plan, dt.date(2030, 2, 20))  # a date: the usual time of day
+    assert plan.next_payment_date == dt.datetime(2030, 2, 20, 9, 0, tzinfo=UTC)
     # Another patient cannot touch it; the patient may cancel it, not pause or move it.
     with pytest.raises(Forbidden, match="cannot change"):
         recurring.cancel(Viewer(user=world.patients[1]), plan)

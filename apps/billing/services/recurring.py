@@ -126,10 +126,16 @@ def cancel(viewer: Viewer, recurring_payment: RecurringPayment) -> RecurringPaym
 
 
 @transaction.atomic
-def set_next_payment_date(viewer: Viewer, recurring_payment: RecurringPayment, date: dt.datetime
+def set_next_payment_date(viewer: Viewer, recurring_payment: RecurringPayment, date: dt.datetime | dt.date
                           ) -> RecurringPayment:
-    """Moves the next charge (a pending retry included) to ``date``, which must be in the future."""
+    """Moves the next charge (a pending retry included) to ``date``, which must be in the future.
+
+    ``date`` is an aware datetime, or a ``datetime.date`` charged at the schedule's usual time of day.
+    """
     recurring = _check_access(viewer, recurring_payment)
+    if not isinstance(date, dt.datetime):
+        anchor = recurring.next_payment_date or recurring.start_at
+        date = dt.datetime.combine(date, anchor.astimezone(dt.UTC).timetz())
     if date <= now():
         raise ValidationFailed("new_payment_date", "The next payment date must be in the future.")
     if is_finished(recurring):
