@@ -246,3 +246,7 @@ LOGGING = {
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_WEBHOOK_TOLERANCE = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300"))
+# A failed renewal of a recurring payment is retried after each of these delays (hours); when
+# the last retry fails too the recurring payment is paused and the organization is told.
+BILLING_RENEWAL_RETRY_HOURS = tuple(
+    float(h) for h in os.environ.get("BILLING_RENEWAL_RETRY_HOURS", "24,72,168").split(",") if h.strip())

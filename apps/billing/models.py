@@ -116,6 +116,16 @@ class Offering(models.Model):
     ask_for_cc = models.BooleanField(default=True)
     max_purchases = models.PositiveIntegerField(null=True, blank=True)
     user_groups = models.ManyToManyField("accounts.UserGroup", blank=True, related_name="visible_offerings")
+    # The group a buyer joins on purchase (``user_group_id``); with ``override_group_on_purchase``
+    # it replaces a group the buyer already has, else it only fills an empty one.
+    user_group = models.ForeignKey("accounts.UserGroup", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    override_group_on_purchase = models.BooleanField(default=False)
+    can_be_gifted = models.BooleanField(default=False)
+    require_booking_purchase = models.BooleanField(default=False)
+    show_free_text = models.BooleanField(default=False)
+    video_url = models.CharField(max_length=500, blank=True)
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     archived = models.BooleanField(default=False)
     row_order = models.IntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -142,6 +152,7 @@ class OfferingInclude(models.Model):
     appointment_type = models.ForeignKey("scheduling.AppointmentType", on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
     is_repeating = models.BooleanField(default=False)
+    required_appointment_type = models.BooleanField(default=False)
     expires_in = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -413,3 +424,18 @@ class StripeEvent(models.Model):
     stripe_event_id = models.CharField(max_length=255, unique=True)
     event_type = models.CharField(max_length=100)
     received_at = models.DateTimeField(auto_now_add=True)
+
+
+class AdvanceAppointmentPrice(models.Model):
+    """A client's own price for an appointment type (``updateUserAppointmentPricing``)."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="advance_appointment_prices")
+    appointment_type = models.ForeignKey("scheduling.AppointmentType", on_delete=models.CASCADE, related_name="+")
+    price = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "appointment_type"],
+                                               name="one_advance_price_per_type")]

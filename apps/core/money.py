@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# Amounts with more integer digits than this are refused by ``parse`` (no price is that large).
+MAX_DIGITS_BEFORE_POINT = 15
 # Currencies whose Stripe amount has no minor unit.
 ZERO_DECIMAL_CURRENCIES = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg",
                                      "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"})
@@ -33,6 +35,9 @@ class Money:
             raise MoneyError(f"'{str(text)[:30]}' is not an amount of money.") from error
         if not value.is_finite():
             raise MoneyError("An amount of money must be a finite number.")
+        if value.adjusted() >= MAX_DIGITS_BEFORE_POINT:
+            # quantize() would overflow the decimal context (InvalidOperation) long before this.
+            raise MoneyError("An amount of money that large is not accepted.")
         if value != value.quantize(CENT):
             raise MoneyError("An amount of money has at most two decimal places.")
         return cls(value, currency)

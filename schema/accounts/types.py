@@ -303,6 +303,8 @@ class OrganizationMembershipType:
     can_edit_forms: auto
     can_see_all_clients: auto
     has_api_access: auto
+    can_edit_packages: auto
+    can_edit_products: auto
     # Chat: a care-team provider with this set gets a two-person conversation with the patient.
     auto_create_convo_for_care_team: auto
     user: UserType = shown_user_field("user")

@@ -25,6 +25,7 @@ from schema.accounts.types import UserType, shown_prefetch, shown_user
 from schema.forms.template_types import CustomModuleFormType, CustomModuleType, FileAttachmentType
 
 if TYPE_CHECKING:
+    from schema.billing.package_types import OfferingType
     from schema.forms.charting_types import ChartingNoteAddendumType, ChartNoteStatus, FormAnswerGroupSigningType
     from schema.forms.intake_types import (
         Cms1500,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
         IndividualClientType,
         LabOrder,
         NarxCheck,
-        Offering,
         Prescription,
     )
     from schema.forms.request_types import RequestedFormCompletionType
@@ -370,9 +370,9 @@ class FormAnswerGroupType:
     def cms1500(self) -> Annotated[Cms1500, strawberry.lazy("schema.forms.intake_types")] | None:
         return None
 
-    @strawberry_django.field(description="Offerings are not part of this product: always null.")
+    @strawberry_django.field(description="Product recommendations on chart notes are not supported: always null.")
     def offering_with_recommended_products(self) -> Annotated[
-            Offering, strawberry.lazy("schema.forms.intake_types")] | None:
+            OfferingType, strawberry.lazy("schema.billing.package_types")] | None:
         return None
 
 
