@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("apps.scheduling.urls")),
     path("", include("apps.chat.urls")),
     path("", include("apps.forms.urls")),
+    path("", include("apps.billing.urls")),
 ]
