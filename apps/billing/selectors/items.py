@@ -131,7 +131,7 @@ def items_filter(viewer: Viewer, *, client_id: object = None, user_id: object = 
     if keywords and keywords.strip():
         text = keywords.strip()
         condition = Q(payment_medium__icontains=text)
-        with contextlib.suppress(MoneyError):
+        with contextlib.suppress(MoneyError, ArithmeticError):
             amount = Money.parse(text.lstrip("$")).amount
             if abs(amount) < 10**10:
                 condition |= Q(amount_paid=amount)

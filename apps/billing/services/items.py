@@ -103,6 +103,8 @@ def money(value: str | None, field: str, currency: str = "usd") -> Money:
         amount = Money.parse(value, currency)
     except MoneyError as error:
         raise ValidationFailed(field, str(error)) from None
+    except ArithmeticError:  # Money.parse lets quantize() overflow escape for exponents like 1e400
+        raise ValidationFailed(field, f"{field} is not an amount of money.") from None
     if amount.amount < 0:
         raise ValidationFailed(field, f"{field} cannot be negative.")
     if amount.amount >= Decimal("10000000000"):
@@ -351,7 +353,8 @@ def _purchase(viewer: Viewer, sender: User, offering: Offering, coupon: Offering
 
 def _locked(viewer: Viewer, item_id: object) -> BillingItem:
     item = item_get(viewer, item_id)
-    return BillingItem.objects.select_for_update().select_related("sender", "requested_payment").get(pk=item.pk)
+    return BillingItem.objects.select_for_update(of=("self",)).select_related("sender", "requested_payment").get(
+        pk=item.pk)
 
 
 @transaction.atomic
