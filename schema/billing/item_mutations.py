@@ -77,7 +77,9 @@ class Mutation:
     ) -> payloads.CreateSetupIntentPayload:
         values = provided(input)
         return run(payloads.CreateSetupIntentPayload, lambda: cards.setup_intent_create(
-            info.context.viewer, stripe_idempotency_key=values.get("stripe_idempotency_key")), "intentClientSecret")
+            info.context.viewer, stripe_idempotency_key=values.get("stripe_idempotency_key"),
+            provider_id=values.get("provider_id"), organization_id=values.get("organization_id")),
+            "intentClientSecret")
 
     @strawberry.mutation(description="Charges a patient's stored card (should_charge) or records an outside "
                                      "payment; may pay an invoice or buy a package.")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.accounts.selectors import patient_get
+from apps.accounts.selectors import organization_providers, patient_get
 from apps.accounts.viewer import Viewer
 from apps.billing import gateway
 from apps.billing.models import StripeCustomerDetail
@@ -124,7 +124,7 @@ def _own_card(viewer: Viewer, card_id: object, user_id: object, *, field: str) -
         viewer.require(CHARGE_CLIENTS)
     cards = visible_cards(viewer)
     if user_id not in (None, ""):
-        cards = cards.filter(user_id=parse_id(user_id) or 0)
+        cards = cards.filter(user=card_owner(viewer, user_id))
     raw = str(card_id or "").strip()
     if raw.startswith(("card_", "pm_", "src_")):
         card = cards.filter(stripe_id=raw[:255]).first()
@@ -156,11 +156,16 @@ def card_delete(viewer: Viewer, *, card_id: object, user_id: object = None) -> S
 
 
 @transaction.atomic
-def setup_intent_create(viewer: Viewer, *, stripe_idempotency_key: str | None = None) -> str:
+def setup_intent_create(viewer: Viewer, *, stripe_idempotency_key: str | None = None, provider_id: object = None,
+                        organization_id: object = None) -> str:
     """A SetupIntent for the signed-in patient's browser to save a card with (3-D Secure
     included); its confirmed payment method is then stored with ``createStripeCustomerDetail``.
     Returns the intent's client secret."""
     viewer.require()
+    if provider_id not in (None, ""):
+        get_visible(organization_providers(viewer), provider_id, "Provider", field="provider_id")
+    if organization_id not in (None, "") and parse_id(organization_id) != viewer.organization_id:
+        raise NotFound("organization_id", "Organization not found.")
     if not viewer.is_patient:
         raise ValidationFailed(None, "A SetupIntent is created by the patient who saves the card (sign in as the "
                                      "patient); members store a patient's card with createStripeCustomerDetail.")

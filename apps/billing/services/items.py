@@ -20,18 +20,19 @@ from decimal import Decimal
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.accounts.selectors import organization_providers, patient_get
+from apps.accounts.selectors import organization_providers, patient_get, visible_patients
 from apps.accounts.viewer import Viewer
 from apps.billing import gateway
 from apps.billing.models import (
     BillingItem,
     Offering,
     OfferingCoupon,
+    RequestedPayer,
     RequestedPayment,
     StripeCustomerDetail,
     UserPackageSelection,
 )
-from apps.billing.selectors.items import item_get
+from apps.billing.selectors.items import item_get, visible_cards
 from apps.billing.services import ledger
 from apps.billing.services.accounts import stripe_customer_for
 from apps.billing.services.payments import PaymentRequest, existing_payment, take_payment
@@ -177,22 +178,17 @@ def _offering(viewer: Viewer, raw_id: object) -> Offering:
     return get_visible(qs, raw_id, "Offering", field="offering_id")
 
 
-def _coupon(organization_id: int, raw_id: object, offering: Offering | None) -> OfferingCoupon:
-    from apps.billing.services import coupons  # the packages area's coupon rules
+def _coupon(viewer: Viewer, raw_id: object, offering: Offering | None) -> OfferingCoupon:
+    found = get_visible(OfferingCoupon.objects.filter(organization_id=viewer.organization_id, deleted_at=None),
+                        raw_id, "Offering coupon", field="offering_coupon_id")
+    from apps.billing.services import coupons  # the packages area's coupon rules (expiry, usage, packages)
 
     try:
-        return coupons.coupon_for(organization_id, coupon_id=parse_id(raw_id) or 0, offering=offering)
+        return coupons.coupon_for(viewer.organization_id, coupon_id=found.pk, offering=offering)
     except ValidationFailed as error:
         raise ValidationFailed("offering_coupon_id", str(error)) from None
     except NotFound:
         raise NotFound("offering_coupon_id", "Offering coupon not found.") from None
-
-
-def _card(sender: User, raw_id: object) -> StripeCustomerDetail | None:
-    if raw_id in (None, ""):
-        return None
-    qs = StripeCustomerDetail.objects.filter(user=sender, deleted_at=None)
-    return get_visible(qs, raw_id, "Payment method", field="stripe_customer_detail_id")
 
 
 def _recipient(viewer: Viewer, raw_id: object, sender: User) -> User | None:
@@ -234,10 +230,38 @@ def item_create(viewer: Viewer, data: ItemCreate) -> BillingItem | None:
     viewer.require()
     if not viewer.is_patient:
         viewer.require(CHARGE_CLIENTS)
-    elif not data.should_charge:
+    # Every id is looked up first, so a missing or hidden one is reported as "not found" on its
+    # own field whatever else the input lacks.
+    sender = _sender(viewer, data.sender_id) if (viewer.is_patient or data.sender_id not in (None, "")) else None
+    recipient_given = (get_visible(organization_providers(viewer), data.recipient_id, "Provider", field="recipient_id")
+                       if data.recipient_id not in (None, "") else None)
+    invoice = _invoice(viewer, data.requested_payment_id) if data.requested_payment_id not in (None, "") else None
+    offering = _offering(viewer, data.offering_id) if data.offering_id not in (None, "") else None
+    coupon = (_coupon(viewer, data.offering_coupon_id, offering)
+              if data.offering_coupon_id not in (None, "") else None)
+    selection = None
+    if data.user_package_selection_id not in (None, ""):
+        selection = get_visible(UserPackageSelection.objects.filter(organization_id=viewer.organization_id,
+                                                                    user__in=visible_patients(viewer)),
+                                data.user_package_selection_id, "User package selection",
+                                field="user_package_selection_id")
+    card = (get_visible(visible_cards(viewer), data.stripe_customer_detail_id, "Payment method",
+                        field="stripe_customer_detail_id")
+            if data.stripe_customer_detail_id not in (None, "") else None)
+    if data.requested_payer_id not in (None, ""):
+        get_visible(RequestedPayer.objects.filter(organization_id=viewer.organization_id), data.requested_payer_id,
+                    "Requested payer", field="requested_payer_id")
+        raise ValidationFailed("requested_payer_id", "A third-party payer pays its invoice from the invoice link; "
+                                                     "a billing item is paid by a patient (sender_id).")
+    if viewer.is_patient and not data.should_charge:
         raise ValidationFailed("should_charge", "Patients pay with a card: send should_charge true. Outside "
                                                 "payments are recorded by the provider.")
-    sender = _sender(viewer, data.sender_id)
+    if sender is None:
+        raise ValidationFailed("sender_id", "sender_id is required: the patient who pays.")
+    if card is not None and card.user_id != sender.pk:
+        raise ValidationFailed("stripe_customer_detail_id", "This card belongs to another patient.")
+    if selection is not None and selection.user_id != sender.pk:
+        raise ValidationFailed("user_package_selection_id", "This package selection belongs to another patient.")
     User.objects.select_for_update().filter(pk=sender.pk).first()
     key = _key(data.stripe_idempotency_key)
     replay = existing_payment(sender.organization_id, key)
@@ -245,25 +269,13 @@ def item_create(viewer: Viewer, data: ItemCreate) -> BillingItem | None:
         if replay.sender_id != sender.pk:
             raise ValidationFailed("stripe_idempotency_key", "This idempotency key was used for another payment.")
         return replay
-    if data.requested_payer_id not in (None, ""):
-        raise ValidationFailed("requested_payer_id", "A third-party payer pays its invoice from the invoice link; "
-                                                     "a billing item is paid by a patient (sender_id).")
     due = _datetime(data.payment_due_date, "payment_due_date")
     if due is not None and due.date() > now().date():
         raise ValidationFailed("payment_due_date", "Scheduling a charge for a later date is not available: charge "
                                                    "now, or send an invoice (createRequestedPayment).")
-    recipient = _recipient(viewer, data.recipient_id, sender)
-    invoice = _invoice(viewer, data.requested_payment_id) if data.requested_payment_id not in (None, "") else None
+    recipient = recipient_given or _recipient(viewer, None, sender)
     if invoice is not None and invoice.recipient_id not in (None, sender.pk):
         raise ValidationFailed("requested_payment_id", "This invoice is addressed to another patient.")
-    offering = _offering(viewer, data.offering_id) if data.offering_id not in (None, "") else None
-    coupon = (_coupon(sender.organization_id, data.offering_coupon_id, offering)
-              if data.offering_coupon_id not in (None, "") else None)
-    selection = None
-    if data.user_package_selection_id not in (None, ""):
-        selection = get_visible(UserPackageSelection.objects.filter(user=sender), data.user_package_selection_id,
-                                "User package selection", field="user_package_selection_id")
-    card = _card(sender, data.stripe_customer_detail_id)
     metadata = _metadata(data.metadata)
     amount = _amount(data.amount_paid, invoice, offering)
 
@@ -360,13 +372,16 @@ def _locked(viewer: Viewer, item_id: object) -> BillingItem:
 @transaction.atomic
 def item_update(viewer: Viewer, data: ItemUpdate) -> BillingItem:
     viewer.require()
-    item = _locked(viewer, data.id)
     patient_may = {"id", "resend_payment", "resend_receipt", "stripe_idempotency_key"}
     sent = {name for name, value in vars(data).items() if value not in (None, "")}
     if viewer.is_patient and sent - patient_may:
         raise ValidationFailed(sorted(sent - patient_may)[0], "Only the provider can change this payment.")
     if not viewer.is_patient:
         viewer.require(CHARGE_CLIENTS)
+    new_sender = patient_get(viewer, data.sender_id, field="sender_id") if "sender_id" in sent else None
+    new_recipient = (get_visible(organization_providers(viewer), data.recipient_id, "Provider", field="recipient_id")
+                     if "recipient_id" in sent else None)
+    item = _locked(viewer, data.id)
     changed: list[str] = []
     result = item
 
@@ -377,7 +392,7 @@ def item_update(viewer: Viewer, data: ItemUpdate) -> BillingItem:
                       idempotency_key=_key(data.stripe_idempotency_key))
         item.refresh_from_db()
         changed += ["refund_amount", "refund_date"]
-    changed += _edit_outside(viewer, item, data)
+    changed += _edit_outside(viewer, item, data, new_sender, new_recipient)
     changed += _recurring(viewer, item, data)
     if data.metadata not in (None, ""):
         item.metadata = _metadata(data.metadata)
@@ -395,7 +410,8 @@ def item_update(viewer: Viewer, data: ItemUpdate) -> BillingItem:
     return result
 
 
-def _edit_outside(viewer: Viewer, item: BillingItem, data: ItemUpdate) -> list[str]:
+def _edit_outside(viewer: Viewer, item: BillingItem, data: ItemUpdate, new_sender: User | None,
+                  new_recipient: User | None) -> list[str]:
     """Amount, date, medium, note, patient and provider of a recorded payment. A card charge's
     amount and patient are Stripe's: refund it instead."""
     changed: list[str] = []
@@ -413,15 +429,14 @@ def _edit_outside(viewer: Viewer, item: BillingItem, data: ItemUpdate) -> list[s
                                                       "was refunded.")
             item.amount_paid = amount.amount
             fields.append("amount_paid")
-        if data.sender_id not in (None, ""):
-            item.sender = patient_get(viewer, data.sender_id, field="sender_id")
+        if new_sender is not None:
+            item.sender = new_sender
             fields.append("sender")
         if data.created_at:
             item.paid_at = item.created_at = _datetime(data.created_at, "created_at")
             fields += ["paid_at", "created_at"]
-    if data.recipient_id not in (None, ""):
-        item.recipient = get_visible(organization_providers(viewer), data.recipient_id, "Provider",
-                                     field="recipient_id")
+    if new_recipient is not None:
+        item.recipient = new_recipient
         fields.append("recipient")
     if data.note is not None:
         item.note = _text(data.note, "note", 5000)
@@ -542,12 +557,14 @@ def payment_intent_create(viewer: Viewer, data: PaymentIntentCreate) -> str:
     recorded now: the payment becomes a ``BillingItem`` when Stripe's ``payment_intent.succeeded``
     webhook arrives (``stripe_webhooks``), from the metadata set here. Returns its client secret."""
     viewer.require()
+    offering = _offering(viewer, data.offering_id) if data.offering_id not in (None, "") else None
+    recipient = (get_visible(organization_providers(viewer), data.recipient_id, "Provider", field="recipient_id")
+                 if data.recipient_id not in (None, "") else None)
     if not viewer.is_patient:
         raise ValidationFailed(None, "A payment intent is created by the patient who pays (sign in as the patient); "
                                      "members charge a stored card with createBillingItem.")
     patient = viewer.user
     key = _key(data.stripe_idempotency_key)
-    offering = _offering(viewer, data.offering_id) if data.offering_id not in (None, "") else None
     currency = (data.currency or (offering.currency if offering else "usd")).strip().lower()
     if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
         raise ValidationFailed("currency", "currency must be a three-letter ISO code, like usd.")
@@ -569,7 +586,7 @@ def payment_intent_create(viewer: Viewer, data: PaymentIntentCreate) -> str:
         amount = coupons.apply(coupon, amount)
     if amount.amount <= 0:
         raise ValidationFailed("amount_to_pay", "The amount to pay must be more than zero.")
-    recipient = _recipient(viewer, data.recipient_id, patient)
+    recipient = recipient or _recipient(viewer, None, patient)
     account = gateway.account_for(patient.organization_id)
     customer_id = stripe_customer_for(patient, account)
     metadata = {"organization_id": str(patient.organization_id), "patient_id": str(patient.pk),
