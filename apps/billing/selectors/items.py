@@ -22,6 +22,7 @@ from apps.core.errors import NotFound, ValidationFailed
 from apps.core.lookup import get_visible, parse_id
 from apps.core.money import Money, MoneyError
 from apps.core.ordering import SortKey, sort_for
+from apps.core.text import reject_nul
 from apps.core.timefmt import TimeFormatError, now, parse_datetime
 
 SEE_BILLING = "can_see_billing"
@@ -129,7 +130,7 @@ def items_filter(viewer: Viewer, *, client_id: object = None, user_id: object = 
     if end is not None:
         qs = qs.filter(created_at__lte=end)
     if keywords and keywords.strip():
-        text = keywords.strip()
+        text = reject_nul(keywords.strip(), "keywords")
         condition = Q(payment_medium__icontains=text)
         with contextlib.suppress(MoneyError, ArithmeticError):
             amount = Money.parse(text.lstrip("$")).amount
@@ -210,6 +211,7 @@ def visible_charge_backs(viewer: Viewer) -> QuerySet[ChargeBack]:
 def charge_back_get(viewer: Viewer, charge_back_id: object = None, *, stripe_dispute_id: str | None = None,
                     field: str = "id") -> ChargeBack:
     if stripe_dispute_id not in (None, "") and charge_back_id in (None, ""):
+        reject_nul(str(stripe_dispute_id), "stripe_dispute_id")
         found = visible_charge_backs(viewer).filter(stripe_dispute_id=str(stripe_dispute_id)[:255]).first()
         if found is None:
             raise NotFound("stripe_dispute_id", "Charge back not found.")

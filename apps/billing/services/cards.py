@@ -72,7 +72,8 @@ def card_create(viewer: Viewer, *, user_id: object = None, token: str | None = N
     if not token:
         raise ValidationFailed("token", "token is required: the card token (tok_...) Stripe.js created, or the "
                                         "payment method (pm_...) of a confirmed SetupIntent.")
-    if not token.startswith(("tok_", "pm_", "src_")) or len(token) > 255 or not token.isascii():
+    if (not token.startswith(("tok_", "pm_", "src_")) or len(token) > 255 or not token.isascii()
+            or not token.isprintable()):
         raise ValidationFailed("token", "token must be a Stripe card token (tok_...) or payment method (pm_...).")
     account = gateway.account_for(patient.organization_id)
     customer_id = stripe_customer_for(patient, account)  # locks the patient's row: one card write at a time
@@ -126,7 +127,7 @@ def _own_card(viewer: Viewer, card_id: object, user_id: object, *, field: str) -
     if user_id not in (None, ""):
         cards = cards.filter(user=card_owner(viewer, user_id))
     raw = str(card_id or "").strip()
-    if raw.startswith(("card_", "pm_", "src_")):
+    if raw.startswith(("card_", "pm_", "src_")) and raw.isascii() and raw.isprintable():
         card = cards.filter(stripe_id=raw[:255]).first()
         if card is None:
             raise NotFound(field, "Payment method not found.")
@@ -172,7 +173,10 @@ def setup_intent_create(viewer: Viewer, *, stripe_idempotency_key: str | None = 
     patient = viewer.user
     account = gateway.account_for(patient.organization_id)
     customer_id = stripe_customer_for(patient, account)
-    key = (stripe_idempotency_key or "").strip()[:200]
+    key = (stripe_idempotency_key or "").strip()
+    if len(key) > 200 or not key.isascii() or not key.isprintable():
+        raise ValidationFailed("stripe_idempotency_key", "stripe_idempotency_key must be at most 200 printable "
+                                                         "ASCII characters (a V4 UUID is recommended).")
     stripe_key = f"setup-{patient.organization_id}-{patient.pk}-{key}" if key else None
     intent = gateway.setup_intent(account, customer_id=customer_id, idempotency_key=stripe_key)
     return intent.client_secret

@@ -134,17 +134,19 @@ def _metadata(value: str | None) -> object:
         return None
     if len(value) > MAX_METADATA:
         raise ValidationFailed("metadata", f"metadata is longer than {MAX_METADATA} characters.")
+    if "\x00" in value or "\\u0000" in value:
+        raise ValidationFailed("metadata", "metadata contains a character that is not allowed.")
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValidationFailed("metadata", "metadata must be a JSON string, like '{\"source\": \"web\"}'.") from None
 
 
 def _key(value: str | None) -> str:
     key = (value or "").strip()
-    if len(key) > 200 or not key.isascii() or "\x00" in key:
-        raise ValidationFailed("stripe_idempotency_key", "stripe_idempotency_key must be at most 200 ASCII "
-                                                         "characters (a V4 UUID is recommended).")
+    if len(key) > 200 or not key.isascii() or not key.isprintable():
+        raise ValidationFailed("stripe_idempotency_key", "stripe_idempotency_key must be at most 200 printable "
+                                                         "ASCII characters (a V4 UUID is recommended).")
     return key
 
 
