@@ -209,3 +209,19 @@ def test_cards_list_paginates_with_cursor_and_flat_sql(gql, world, keys, stripe_
     _, one = count_queries(lambda: gql(query, {"user_id": str(patient.pk), "page_size": 1}, key=keys["provider"]))
     _, three = count_queries(lambda: gql(query, {"user_id": str(patient.pk), "page_size": 3}, key=keys["provider"]))
     assert one == three
+
+
+def test_billing_permissions_are_membership_flags(gql, world, keys, stripe_account, stripe_client):
+    membership = OrganizationMembership.objects.get(user=world.staff)
+    mutation = """mutation m($id: ID) { updateOrganizationMembership(input: {id: $id, can_charge_clients: false,
+      can_see_billing: false}) { organizationMembership { can_charge_clients can_see_billing }
+      messages { field message } } }"""
+    result = data_of(gql(mutation, {"id": str(membership.pk)}, key=keys["owner"]))["updateOrganizationMembership"]
+    assert result == {"organizationMembership": {"can_charge_clients": False, "can_see_billing": False},
+                      "messages": []}
+    patient = world.patients[0]
+    refused = gql(CREATE, {"token": card_token(stripe_client), "user_id": str(patient.pk)}, key=keys["staff"])
+    assert error_codes(refused) == ["FORBIDDEN"]
+    store(gql, keys["owner"], stripe_client, user_id=str(patient.pk))
+    assert data_of(gql(CARDS, {"user_id": str(patient.pk)}, key=keys["staff"]))["stripeCustomerDetails"] == []
+    assert len(data_of(gql(CARDS, {"user_id": str(patient.pk)}, key=keys["owner"]))["stripeCustomerDetails"]) == 1
