@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("apps.chat.urls")),
     path("", include("apps.forms.urls")),
     path("", include("apps.uploads.urls")),
+    path("", include("apps.billing.urls")),
 ]

@@ -83,7 +83,18 @@ def readable(world) -> dict[str, str]:
         "customModuleForm": _form(world),
         "formAnswerGroup": _filled_form(world),
         **_forms_records(world),
+        **_billing_records(world),
     }.items()}
+
+
+def _billing_records(world) -> dict[str, int]:
+    from apps.billing.models import BillingItem, ChargeBack
+
+    item = BillingItem.objects.create(organization=world.org, sender=world.patients[0], amount_paid="10.00",
+                                      is_outside_payment=True, payment_medium="cash")
+    dispute = ChargeBack.objects.create(organization=world.org, billing_item=item, stripe_dispute_id="dp_ids",
+                                        disputed_amount="10.00")
+    return {"billingItem": item.pk, "chargeBack": dispute.pk}
 
 
 def _form(world) -> int:

@@ -133,6 +133,8 @@ class MemberChanges:
     has_api_access: bool | None | Unset = UNSET
     can_edit_packages: bool | None | Unset = UNSET
     can_edit_products: bool | None | Unset = UNSET
+    can_charge_clients: bool | None | Unset = UNSET
+    can_see_billing: bool | None | Unset = UNSET
     auto_create_convo_for_care_team: bool | None | Unset = UNSET
 
 

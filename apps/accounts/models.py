@@ -137,6 +137,10 @@ class OrganizationMembership(models.Model):
     # Billing (apps.billing.services.packages / products): who may change packages, coupons and products.
     can_edit_packages = models.BooleanField(default=True)
     can_edit_products = models.BooleanField(default=True)
+    # Billing (apps.billing): charge patients' cards, record outside payments, refund; and read
+    # payments of the patients the member sees. Owners hold both.
+    can_charge_clients = models.BooleanField(default=True)
+    can_see_billing = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -150,6 +154,8 @@ class OrganizationMembership(models.Model):
         "has_api_access",
         "can_edit_packages",
         "can_edit_products",
+        "can_charge_clients",
+        "can_see_billing",
     )
 
 

@@ -229,3 +229,13 @@ def construct_event(account: StripeAccount, payload: bytes, signature: str) -> s
     secret = crypto.decrypt(account.webhook_secret_encrypted)
     return stripe.Webhook.construct_event(payload, signature, secret,
                                           tolerance=int(getattr(settings, "STRIPE_WEBHOOK_TOLERANCE", 300)))
+
+
+def update_dispute(account: StripeAccount, dispute_id: str, *, evidence: dict[str, str],
+                   submit: bool) -> dict[str, Any]:
+    """Sends a dispute's text evidence to Stripe (``submit``: final, Stripe forwards it to the
+    issuer and no more changes are accepted). Updates carry no idempotency key: sending the
+    same evidence twice leaves the same dispute."""
+    client = client_for(account)
+    return _call("charge_back_evidence", client.v1.disputes.update, dispute_id,
+                 {"evidence": evidence, "submit": submit}).to_dict()

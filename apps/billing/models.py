@@ -69,6 +69,8 @@ class StripeCustomerDetail(models.Model):
     card_type_label = models.CharField(max_length=20, default=PERSONAL)
     is_default = models.BooleanField(default=False)
     source_status = models.CharField(max_length=30, blank=True)
+    # When the organization last marked this card's issue (expiring or failed) as seen (cardIssues).
+    issue_seen_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -374,6 +376,8 @@ class BillingItem(models.Model):
     receipt_last_sent_at = models.DateTimeField(null=True, blank=True)
     # For outside payments the provider may date the payment.
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The client's own data sent with createBillingItem/updateBillingItem (``metadata``).
+    metadata = models.JSONField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

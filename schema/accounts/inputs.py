@@ -161,6 +161,8 @@ class UpdateOrganizationMembershipInput:
     has_api_access: bool | None = UNSET
     can_edit_packages: bool | None = UNSET
     can_edit_products: bool | None = UNSET
+    can_charge_clients: bool | None = UNSET
+    can_see_billing: bool | None = UNSET
     auto_create_convo_for_care_team: bool | None = UNSET
 
 

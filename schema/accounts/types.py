@@ -305,6 +305,8 @@ class OrganizationMembershipType:
     has_api_access: auto
     can_edit_packages: auto
     can_edit_products: auto
+    can_charge_clients: auto
+    can_see_billing: auto
     # Chat: a care-team provider with this set gets a two-person conversation with the patient.
     auto_create_convo_for_care_team: auto
     user: UserType = shown_user_field("user")
