@@ -20,8 +20,7 @@ def _cancel_recurring(info: Info, raw_id: object) -> dict:
     if item.recurring_payment_id is None:
         raise ValidationFailed("billing_item_id", "This payment is not part of a recurring payment.")
     recurring.cancel(viewer, item.recurring_payment)
-    # ---- cross-area (at merge): return {"billingItem": item}
-    return {}
+    return {"billingItem": item}
 
 
 @strawberry.type

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schema.billing.package_types import (
     AdvanceAppointmentPriceType,
+    BillingItemRef,
     OfferingCouponType,
     OfferingType,
     ProductType,
@@ -21,5 +22,4 @@ UpdateProductPayload = payload_type("updateProductPayload", product=ProductType)
 DeleteProductPayload = payload_type("deleteProductPayload", product=ProductType)
 UpdateUserAppointmentPricingPayload = payload_type("updateUserAppointmentPricingPayload",
                                                    advance_appointment_prices=list[AdvanceAppointmentPriceType | None])
-# ---- cross-area (at merge: add billingItem=BillingItemRef from schema.billing.item_types):
-CancelRecurringPaymentPayload = payload_type("cancelRecurringPaymentPayload")
+CancelRecurringPaymentPayload = payload_type("cancelRecurringPaymentPayload", billingItem=BillingItemRef)

@@ -249,13 +249,13 @@ class Query:
         return paginate(qs, info, sort=selectors.ADVANCE_PRICE_SORT, offset=offset, page_size=page_size,
                         should_paginate=should_paginate, after=after)
 
-    # ---- cross-area root field (uncomment at merge; BillingItemType is the items area's):
-    # @strawberry.field(description="Payments for one package.")
-    # def offeringBillingItems(self, info: Info, offering_id: strawberry.ID | None = None, offset: int | None = None,
-    #                          page_size: int | None = None, should_paginate: bool | None = None,
-    #                          after: str | None = None) -> list[types.BillingItemRef] | None:
-    #     offering = selectors.offering_get(info.context.viewer, offering_id, field="offering_id")
-    #     qs = selectors.offering_billing_items(info.context.viewer, offering)
-    #     return paginate(qs, info, sort=[selectors.SortKey("created_at", True)], offset=offset,
-    #                     page_size=page_size, should_paginate=should_paginate, after=after)
+    @strawberry.field(description="Payments for one package, of the patients the caller may see.")
+    def offeringBillingItems(self, info: Info, offering_id: strawberry.ID | None = None,  # noqa: N802
+                             offset: int | None = None, page_size: int | None = None,
+                             should_paginate: bool | None = None,
+                             after: str | None = None) -> list[types.BillingItemRef] | None:
+        offering = selectors.offering_get(info.context.viewer, offering_id, field="offering_id")
+        qs = selectors.offering_billing_items(info.context.viewer, offering)
+        return paginate(qs, info, sort=[selectors.SortKey("created_at", True)], offset=offset,
+                        page_size=page_size, should_paginate=should_paginate, after=after)
 

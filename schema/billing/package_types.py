@@ -9,12 +9,14 @@ pixels) answer null or [] (docs/compatibility.md, "Billing").
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from strawberry import auto
+from strawberry_django.optimizer import optimize
 
 from apps.billing import models
 from apps.billing.selectors import packages as selectors
@@ -25,11 +27,31 @@ from apps.core.timefmt import format_datetime, now
 from schema.accounts.types import UserType, shown_user_field
 from schema.scheduling.types import AppointmentTypeType
 
-# ---- cross-area references (uncomment at merge, when schema.billing.item_types and
-# ---- schema.billing.invoice_types are in the same tree):
-# from typing import Annotated
-# BillingItemRef = Annotated["BillingItemType", strawberry.lazy("schema.billing.item_types")]
-# RequestedPaymentRef = Annotated["RequestedPaymentType", strawberry.lazy("schema.billing.invoice_types")]
+if TYPE_CHECKING:
+    from schema.billing.item_types import BillingItemType
+
+BillingItemRef = Annotated["BillingItemType", strawberry.lazy("schema.billing.item_types")]
+
+
+def _visible_items_prefetch(relation: str, attr: str):
+    """Optimizer hint: the payments of ``relation`` the caller may see, newest first, on ``attr``."""
+
+    def build(info: strawberry.Info) -> Prefetch:
+        from apps.billing.selectors.items import visible_items
+
+        queryset = visible_items(info.context.viewer).order_by("-created_at", "-id")
+        return Prefetch(relation, queryset=optimize(queryset, info), to_attr=attr)
+
+    return build
+
+
+def _visible_items_of(root: object, attr: str, info: strawberry.Info, **lookup: object) -> list:
+    items = getattr(root, attr, None)
+    if items is None:  # resolved outside the optimizer (a mutation payload)
+        from apps.billing.selectors.items import visible_items
+
+        items = list(visible_items(info.context.viewer).filter(**lookup).order_by("-created_at", "-id")[:1])
+    return items
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -710,11 +732,10 @@ class RecurringPaymentType:
     def updated_at(self, root: models.RecurringPayment) -> str | None:
         return _dt(root.updated_at)
 
-    # ---- cross-area field (uncomment at merge; BillingItemType is the items area's):
-    # @strawberry_django.field(prefetch_related=[...the items area's visible billing items, order_by -created_at])
-    # def last_billing_item(self, root: models.RecurringPayment, info: strawberry.Info) -> BillingItemRef | None:
-    #     from apps.billing.selectors.items import items_visible
-    #     return items_visible(info.context.viewer).filter(recurring_payment=root).order_by("-created_at").first()
+    @strawberry_django.field(prefetch_related=[_visible_items_prefetch("billing_items", "_visible_items")])
+    def last_billing_item(self, root: models.RecurringPayment, info: strawberry.Info) -> BillingItemRef | None:
+        items = _visible_items_of(root, "_visible_items", info, recurring_payment=root)
+        return items[0] if items else None
 
 
 def _first_item_id() -> Subquery:
@@ -768,12 +789,12 @@ class UserPackageSelectionType:
     def created_at(self, root: models.UserPackageSelection) -> str:
         return _dt(root.created_at) or ""
 
-    # ---- cross-area fields (uncomment at merge; the items and invoices areas' types):
-    # @strawberry_django.field
-    # def billing_item(self, root: models.UserPackageSelection, info: strawberry.Info) -> BillingItemRef | None:
-    #     from apps.billing.selectors.items import items_visible
-    #     return items_visible(info.context.viewer).filter(user_package_selection=root).order_by("created_at").first()
-    #
+    @strawberry_django.field(prefetch_related=[_visible_items_prefetch("billing_items", "_visible_items")])
+    def billing_item(self, root: models.UserPackageSelection, info: strawberry.Info) -> BillingItemRef | None:
+        """The purchase's first payment."""
+        items = _visible_items_of(root, "_visible_items", info, user_package_selection=root)
+        return items[-1] if items else None
+
     # @strawberry_django.field
     # def requested_payment(self, root: models.UserPackageSelection, info: strawberry.Info
     #                       ) -> RequestedPaymentRef | None:

@@ -138,10 +138,11 @@ def purchases_count(offering: Offering) -> int:
 
 
 def offering_billing_items(viewer: Viewer, offering: Offering) -> QuerySet[BillingItem]:
-    """Payments for one package, of patients the viewer may see (members only)."""
+    """Payments for one package that the viewer may see (members with billing access)."""
+    from apps.billing.selectors.items import visible_items
+
     viewer.require(MEMBER)
-    return BillingItem.objects.filter(organization_id=viewer.organization_id, offering=offering,
-                                      deleted_at__isnull=True, sender__in=visible_patients(viewer))
+    return visible_items(viewer).filter(offering=offering)
 
 
 # ---------------------------------------------------------------- coupons
