@@ -15,7 +15,7 @@ from schema.accounts.types import compose_user_type
 from schema.errors import ErrorFormatter
 from schema.extensions import AuthenticationGate, FreshMemo, OperationNameRequired, TextInputGuard, query_limits
 
-DOMAINS = ("accounts", "announcements", "webhooks", "scheduling", "chat", "forms")
+DOMAINS = ("accounts", "announcements", "webhooks", "scheduling", "chat", "forms", "billing")
 
 
 def _collect(kind: str) -> tuple[type, ...]:

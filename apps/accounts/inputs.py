@@ -131,6 +131,7 @@ class MemberChanges:
     can_edit_forms: bool | None | Unset = UNSET
     can_see_all_clients: bool | None | Unset = UNSET
     has_api_access: bool | None | Unset = UNSET
+    can_charge_clients: bool | None | Unset = UNSET
     auto_create_convo_for_care_team: bool | None | Unset = UNSET
 
 

@@ -134,6 +134,8 @@ class OrganizationMembership(models.Model):
     # Charting (apps.forms.services.charting): who may lock and unlock chart notes. Owners hold both.
     can_lock_own_charting_notes = models.BooleanField(default=True)
     can_lock_others_charting_notes = models.BooleanField(default=False)
+    # Billing: invoicing, charging and writing off patients' balances.
+    can_charge_clients = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -145,6 +147,7 @@ class OrganizationMembership(models.Model):
         "can_edit_forms",
         "can_see_all_clients",
         "has_api_access",
+        "can_charge_clients",
     )
 
 

@@ -159,6 +159,7 @@ class UpdateOrganizationMembershipInput:
     can_edit_forms: bool | None = UNSET
     can_see_all_clients: bool | None = UNSET
     has_api_access: bool | None = UNSET
+    can_charge_clients: bool | None = UNSET
     auto_create_convo_for_care_team: bool | None = UNSET
 
 

@@ -302,6 +302,8 @@ class OrganizationMembershipType:
     can_edit_forms: auto
     can_see_all_clients: auto
     has_api_access: auto
+    # Billing: may invoice, charge and write off patients' balances.
+    can_charge_clients: auto
     # Chat: a care-team provider with this set gets a two-person conversation with the patient.
     auto_create_convo_for_care_team: auto
     user: UserType = shown_user_field("user")
