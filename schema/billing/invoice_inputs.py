@@ -8,6 +8,7 @@ from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from apps.billing.services.invoices import InvoiceInput, PayerInput, WriteOffLine
+from apps.core.inputs import UNSET as NOT_SENT
 from schema.billing.invoice_types import WriteOffKind
 from schema.payloads import provided
 from schema.scheduling.types import AppointmentTypeCreditInput
@@ -169,17 +170,17 @@ def _lines(raw: list | None) -> list[WriteOffLine] | None:
         values = provided(line)
         kind = values.get("write_off_type")
         lines.append(WriteOffLine(amount=values.get("amount"), write_off_type=kind.value if kind else None,
-                                  other_reason=values.get("other_reason"), id=values.get("id", UNSET),
+                                  other_reason=values.get("other_reason", NOT_SENT), id=values.get("id", NOT_SENT),
                                   destroy=bool(values.get("_destroy"))))
     return lines
 
 
 def invoice_input(data: CreateRequestedPaymentInput | UpdateRequestedPaymentInput | None) -> InvoiceInput:
     values = provided(data)
-    payer = values.pop("requested_payer", UNSET)
-    if payer is not None and payer is not UNSET:
+    payer = values.pop("requested_payer", NOT_SENT)
+    if payer is not None and payer is not NOT_SENT:
         payer = PayerInput(**provided(payer))
-    lines = _lines(values.pop("write_offs")) if "write_offs" in values else UNSET
+    lines = _lines(values.pop("write_offs")) if "write_offs" in values else NOT_SENT
     flags = {"send_request_email": bool(values.pop("send_request_email", False)),
              "resend_receipt": bool(values.pop("resend_receipt", False))}
     values.pop("id", None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower
 
 from apps.accounts.selectors import hidden_patients
@@ -64,8 +64,11 @@ def with_amounts(qs: QuerySet[RequestedPayment]) -> QuerySet[RequestedPayment]:
     return qs.annotate(_received=_received(), _written_off=_written_off(), _last_item_id=_last_item())
 
 
-def _balance() -> Greatest:
-    return Greatest(F("price") - _received() - _written_off(), Value(ZERO), output_field=MONEY_FIELD)
+def _balance() -> Case:
+    """What is still owed (nothing once marked paid by hand), as the ``balance_due`` field shows it."""
+    return Case(When(is_manually_paid=True, then=Value(ZERO)),
+                default=Greatest(F("price") - _received() - _written_off(), Value(ZERO), output_field=MONEY_FIELD),
+                output_field=MONEY_FIELD)
 
 
 def visible_invoices(viewer: Viewer) -> QuerySet[RequestedPayment]:
