@@ -97,4 +97,11 @@ class CheckoutInput:
     email: str | None | Unset = UNSET
     phone_number: str | None | Unset = UNSET
     notes: str | None | Unset = UNSET
+    # Payment and package paths (apps.billing.services.checkout_payments): buy a package, or pay an
+    # invoice, with a new card (token) or the stored default one; once per idempotency key.
+    offering_id: str | None | Unset = UNSET
+    token: str | None | Unset = UNSET
+    coupon_code: str | None | Unset = UNSET
+    requested_payment_id: str | None | Unset = UNSET
+    stripe_idempotency_key: str | None | Unset = UNSET
     client_address: str = "unknown"

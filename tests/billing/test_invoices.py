@@ -134,7 +134,8 @@ def test_bad_input_is_a_message_and_writes_nothing(gql, world, keys, values, exp
     result = create(gql, keys["provider"], **values)
     assert result["requestedPayment"] is None
     assert [(m["field"], m["message"]) for m in result["messages"]] == expected
-    assert not RequestedPayment.objects.exists() and not Event.objects.filter(event_type__startswith="requested").exists()
+    assert not RequestedPayment.objects.exists()
+    assert not Event.objects.filter(event_type__startswith="requested").exists()
 
 
 def test_unknown_or_foreign_ids_are_not_found(gql, world, keys, other_world):
@@ -264,7 +265,7 @@ def test_list_sql_count_is_flat(gql, world, keys, count_queries):
     _, few = count_queries(lambda: data_of(gql(LIST, {}, key=keys["owner"])))
     for n in range(8):
         made = invoice(gql, keys["provider"], world.patients[n % 3])
-        data_of(gql("""mutation($input: createWriteOffInput) { createWriteOff(input: $input) { messages { field } } }""",
+        data_of(gql("mutation($input: createWriteOffInput) { createWriteOff(input: $input) { messages { field } } }",
                     {"input": {"requested_payment_id": made["id"], "amount": 5, "write_off_type": "DISCOUNT"}},
                     key=keys["owner"]))
     data_of(gql(LIST, {}, key=keys["owner"]))  # the same warm caches (API key, membership) as the first count
@@ -381,6 +382,7 @@ def test_company_and_bank_account_read_from_stripe(gql, world, keys, stripe_acco
 
 
 def test_stripe_queries_without_an_account_answer_empty(gql, world, keys):
-    query = "{ payoutAccounts { id } transfers { id } stripeCompany { name } stripeBankAccount { id } stripeCountries { country_code } }"
+    query = ("{ payoutAccounts { id } transfers { id } stripeCompany { name } stripeBankAccount { id } "
+             "stripeCountries { country_code } }")
     assert data_of(gql(query, key=keys["owner"])) == {"payoutAccounts": [], "transfers": [], "stripeCompany": None,
                                                      "stripeBankAccount": None, "stripeCountries": []}

@@ -78,7 +78,8 @@ def test_partial_payments_refunds_and_write_offs_keep_status_right(gql, world, k
                                                         "balance_due": 50.0, "write_off_amount": 20.0}
     # More than the open balance is refused.
     too_much = data_of(gql(WRITE_OFF, {"input": {"requested_payment_id": made["id"], "amount": 60,
-                                                 "write_off_type": "DISCOUNT"}}, key=keys["provider"]))["createWriteOff"]
+                                                 "write_off_type": "DISCOUNT"}},
+                           key=keys["provider"]))["createWriteOff"]
     assert too_much["messages"] == [{"field": "amount", "code": "BAD_USER_INPUT",
                                      "message": "The amount is more than the invoice's open balance (50.00)."}]
 
@@ -108,7 +109,8 @@ def test_partial_payments_refunds_and_write_offs_keep_status_right(gql, world, k
 def test_write_off_of_everything_and_update(gql, world, keys):
     made = invoice(gql, keys["provider"], world.patients[0], price="40.00")
     written = data_of(gql(WRITE_OFF, {"input": {"requested_payment_id": made["id"], "amount": 40,
-                                                "write_off_type": "UNCOLLECTABLE"}}, key=keys["owner"]))["createWriteOff"]
+                                                "write_off_type": "UNCOLLECTABLE"}},
+                          key=keys["owner"]))["createWriteOff"]
     assert written["writeOff"]["requested_payment"]["status"] == "Written Off"
     assert written["writeOff"]["write_off_type"] == "UNCOLLECTABLE"
     changed = data_of(gql(UPDATE_WRITE_OFF, {"input": {"id": written["writeOff"]["id"], "amount": 15.5}},

@@ -448,7 +448,8 @@ def invoice_delete(viewer: Viewer, invoice_id: object) -> RequestedPayment:
 @transaction.atomic
 def pay_invoice(viewer: Viewer, invoice: RequestedPayment, *, amount: Money | None = None,
                 card: StripeCustomerDetail | None = None, idempotency_key: str = "",
-                appointment=None, field_name: str = "requested_payment_id") -> BillingItem:
+                appointment=None, field_name: str = "requested_payment_id",
+                card_field: str = "stripe_customer_detail_id") -> BillingItem:
     """Charges the invoice's recipient (their ``card``, else their default card) for ``amount``
     (the balance due when None) through ``take_payment``, then refreshes the invoice's status.
 
@@ -488,7 +489,7 @@ def pay_invoice(viewer: Viewer, invoice: RequestedPayment, *, amount: Money | No
     item = take_payment(PaymentRequest(
         sender=invoice.recipient, amount=charge, recipient=invoice.sender, created_by=viewer.user,
         card=card, idempotency_key=idempotency_key, description=f"Invoice {invoice.invoice_id}",
-        original_price=Money(invoice.price, invoice.currency), links=links))
+        original_price=Money(invoice.price, invoice.currency), links=links), field_name=card_field)
     bus.emit("billing_item.created", item, organization_id=item.organization_id, actor_id=viewer.user_id)
     before = invoice.status
     ledger.refresh_status(invoice)

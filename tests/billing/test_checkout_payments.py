@@ -1,0 +1,154 @@
+"""completeCheckout's payment paths: the charge runs in the booking transaction after the slot is
+taken, so a declined card books nothing and a checkout that lost the race charges nothing."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from apps.accounts.viewer import Viewer
+from apps.billing.models import BillingItem, RequestedPayment, StripeCustomerDetail
+from apps.billing.services.accounts import stripe_account_connect
+from apps.billing.services.invoices import InvoiceInput, invoice_create
+from apps.scheduling.models import Appointment
+from tests import factories
+from tests.billing.conftest import (
+    DECLINED_CARD,
+    TEST_PUBLISHABLE_KEY,
+    TEST_SECRET_KEY,
+    TEST_WEBHOOK_SECRET,
+    card_token,
+)
+from tests.conftest import data_of
+from tests.scheduling.helpers import appt_type, weekly
+
+SLOT = "2030-10-07 09:00:00 -0400"
+CHECKOUT = """mutation completeCheckout($appointment_type_id: String, $contact_type: String, $date: String,
+  $provider_id: String, $timezone: String, $token: String, $requested_payment_id: ID, $offering_id: ID,
+  $coupon_code: String, $stripe_idempotency_key: ID) {
+  completeCheckout(input: {appointment_type_id: $appointment_type_id, contact_type: $contact_type, date: $date,
+    timezone: $timezone, provider_id: $provider_id, token: $token, requested_payment_id: $requested_payment_id,
+    offering_id: $offering_id, coupon_code: $coupon_code, stripe_idempotency_key: $stripe_idempotency_key}) {
+    appointment { id } messages { field message code } } }"""
+
+
+def _variables(world, kind, **extra) -> dict:
+    return {"appointment_type_id": str(kind.pk), "contact_type": "In Person", "date": SLOT,
+            "timezone": "America/New_York", "provider_id": str(world.provider.pk), **extra}
+
+
+def _invoice(world, patient, price="80.00") -> RequestedPayment:
+    return invoice_create(Viewer(user=world.provider), InvoiceInput(
+        invoice_type="other", recipient_id=str(patient.pk), price=price, services_provided="Initial visit"))
+
+
+@pytest.mark.django_db
+def test_paying_an_invoice_at_checkout_with_a_new_card(gql, world, keys, stripe_account, stripe_client):
+    kind = appt_type(world.org)
+    weekly(world.provider, 1)
+    patient = world.patients[0]
+    rp = _invoice(world, patient)
+    result = data_of(gql(CHECKOUT, _variables(world, kind, token=card_token(stripe_client),
+                                              requested_payment_id=str(rp.pk), stripe_idempotency_key="chk-1"),
+                         key=keys["patient"]))["completeCheckout"]
+    assert result["messages"] == [] and result["appointment"]["id"]
+    [item] = BillingItem.objects.filter(requested_payment=rp)
+    assert (item.appointment_id, item.sender_id, item.amount_paid, item.stripe_idempotency_key) == (
+        int(result["appointment"]["id"]), patient.pk, rp.price, "chk-1")
+    card = StripeCustomerDetail.objects.get(user=patient)
+    assert card.is_default and card.last_four == "4242" and item.stripe_customer_detail_id == card.pk
+    rp.refresh_from_db()
+    assert rp.status == "Paid"
+
+
+@pytest.mark.django_db
+def test_a_declined_card_books_nothing(gql, world, keys, stripe_account, stripe_client):
+    kind = appt_type(world.org)
+    weekly(world.provider, 1)
+    rp = _invoice(world, world.patients[0])
+    result = data_of(gql(CHECKOUT, _variables(world, kind, token=card_token(stripe_client, DECLINED_CARD),
+                                              requested_payment_id=str(rp.pk)),
+                         key=keys["patient"]))["completeCheckout"]
+    assert result["appointment"] is None
+    assert [(m["field"], m["code"]) for m in result["messages"]] == [("token", "PAYMENT_DECLINED")]
+    assert not Appointment.objects.exists() and not BillingItem.objects.exists()
+    assert not StripeCustomerDetail.objects.exists()
+    rp.refresh_from_db()
+    assert rp.status == "Not Yet Paid"
+
+
+@pytest.mark.django_db
+def test_someone_elses_invoice_or_a_lone_coupon_books_nothing(gql, world, keys, stripe_account, stripe_client):
+    kind = appt_type(world.org)
+    weekly(world.provider, 1)
+    theirs = _invoice(world, world.patients[1])
+    result = data_of(gql(CHECKOUT, _variables(world, kind, requested_payment_id=str(theirs.pk)),
+                         key=keys["patient"]))["completeCheckout"]
+    assert result == {"appointment": None, "messages": [{"field": "requested_payment_id", "code": "NOT_FOUND",
+                                                         "message": "Requested payment not found."}]}
+    lone = data_of(gql(CHECKOUT, _variables(world, kind, coupon_code="SAVE10"), key=keys["patient"]))
+    assert lone["completeCheckout"]["messages"] == [{"field": "coupon_code", "code": "BAD_USER_INPUT",
+                                                     "message": "A coupon applies to a package: send offering_id "
+                                                                "with it."}]
+    # No card on file and no token: nothing booked either.
+    mine = _invoice(world, world.patients[0])
+    no_card = data_of(gql(CHECKOUT, _variables(world, kind, requested_payment_id=str(mine.pk)),
+                          key=keys["patient"]))["completeCheckout"]
+    assert no_card["messages"] == [{"field": "stripe_customer_detail_id", "code": "BAD_USER_INPUT",
+                                    "message": "This patient has no card on file to charge."}]
+    assert not Appointment.objects.exists() and not BillingItem.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs PostgreSQL: SQLite serializes every write, so there is no race to test")
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_paid_checkouts_for_one_slot_charge_exactly_once(stripe_base, stripe_client):
+    racers = 50
+    world = factories.world("Race Billing Clinic", patients=racers)
+    stripe_account_connect(world.org, secret_key=TEST_SECRET_KEY, publishable_key=TEST_PUBLISHABLE_KEY,
+                           webhook_secret=TEST_WEBHOOK_SECRET)
+    kind = appt_type(world.org, length=60)
+    weekly(world.provider, 1, "09:00", "12:00")
+    requests = []
+    for n, patient in enumerate(world.patients):
+        rp = _invoice(world, patient, price="45.00")
+        variables = _variables(world, kind, token=card_token(stripe_client), requested_payment_id=str(rp.pk),
+                               stripe_idempotency_key=f"race-{n}")
+        requests.append(({"query": CHECKOUT, "variables": variables},
+                         {"Authorization": f"Basic {factories.api_key(patient)}", "AuthorizationSource": "API"}))
+    barrier = threading.Barrier(racers)
+    results: list[dict] = [{} for _ in requests]
+
+    def run(index: int, body: dict, headers: dict) -> None:
+        try:
+            client = Client()
+            barrier.wait(timeout=60)
+            results[index] = client.post("/graphql", data=json.dumps(body), content_type="application/json",
+                                         headers=headers).json()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, b, h)) for i, (b, h) in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    payloads = [r["data"]["completeCheckout"] for r in results]
+    winners = [p for p in payloads if p["appointment"]]
+    losers = [p for p in payloads if not p["appointment"]]
+    assert len(winners) == 1 and len(losers) == racers - 1
+    assert all([m["code"] for m in p["messages"]] == ["SLOT_UNAVAILABLE"] for p in losers)
+    assert Appointment.objects.count() == 1
+    [item] = BillingItem.objects.all()
+    assert item.appointment_id == int(winners[0]["appointment"]["id"])
+    assert RequestedPayment.objects.filter(status="Paid").count() == 1
+    # Stripe saw exactly one charge for these patients (the losers' cards were never even stored).
+    racer_ids = {str(p.pk) for p in world.patients}
+    charges = [c.to_dict() for c in stripe_client.v1.charges.list({"limit": 100}).auto_paging_iter()]
+    charges = [c for c in charges if (c.get("metadata") or {}).get("patient_id") in racer_ids]
+    assert len(charges) == 1 and charges[0]["amount"] == 4500
+    assert StripeCustomerDetail.objects.count() == 1
