@@ -152,3 +152,31 @@ def test_fifty_concurrent_paid_checkouts_for_one_slot_charge_exactly_once(stripe
     charges = [c for c in charges if (c.get("metadata") or {}).get("patient_id") in racer_ids]
     assert len(charges) == 1 and charges[0]["amount"] == 4500
     assert StripeCustomerDetail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unauthenticated_checkout_pays_the_matched_clients_invoice(gql, world, stripe_account, stripe_client):
+    kind = appt_type(world.org)
+    weekly(world.provider, 1)
+    patient = world.patients[0]
+    rp = _invoice(world, patient, price="30.00")
+    anonymous = """mutation($appointment_type_id: String, $date: String, $provider_id: String, $timezone: String,
+      $first_name: String, $last_name: String, $email: String, $token: String, $requested_payment_id: ID) {
+      completeCheckout(input: {appointment_type_id: $appointment_type_id, contact_type: "In Person", date: $date,
+        provider_id: $provider_id, timezone: $timezone, first_name: $first_name, last_name: $last_name,
+        email: $email, token: $token, requested_payment_id: $requested_payment_id}) {
+        appointment { id } messages { field message code } } }"""
+    variables = {"appointment_type_id": str(kind.pk), "date": SLOT, "provider_id": str(world.provider.pk),
+                 "timezone": "America/New_York", "first_name": patient.first_name, "last_name": patient.last_name,
+                 "email": patient.email, "token": card_token(stripe_client), "requested_payment_id": str(rp.pk)}
+    result = data_of(gql(anonymous, variables))["completeCheckout"]
+    assert result["messages"] == [] and result["appointment"]
+    rp.refresh_from_db()
+    assert rp.status == "Paid"
+    # Someone else's address cannot pay (or learn about) that invoice.
+    weekly(world.provider, 2)
+    stranger = {**variables, "date": "2030-10-08 09:00:00 -0400", "email": "stranger@example.com",
+                "first_name": "Stran", "last_name": "Ger", "token": card_token(stripe_client)}
+    refused = data_of(gql(anonymous, stranger))["completeCheckout"]
+    assert refused["messages"][0]["code"] == "NOT_FOUND" and refused["appointment"] is None
+    assert BillingItem.objects.count() == 1

@@ -386,3 +386,54 @@ def test_stripe_queries_without_an_account_answer_empty(gql, world, keys):
              "stripeCountries { country_code } }")
     assert data_of(gql(query, key=keys["owner"])) == {"payoutAccounts": [], "transfers": [], "stripeCompany": None,
                                                      "stripeBankAccount": None, "stripeCountries": []}
+
+
+def test_monthly_billing_items_data(gql, world, keys):
+    import datetime as dt
+
+    from apps.billing.models import BillingItem
+    from apps.core.timefmt import now
+
+    patient, other = world.patients[0], world.patients[1]
+    BillingItem.objects.create(organization=world.org, sender=patient, recipient=world.provider,
+                               amount_paid=Decimal("100.00"), refund_amount=Decimal("25.00"))
+    BillingItem.objects.create(organization=world.org, sender=other, recipient=world.owner,
+                               amount_paid=Decimal("40.00"))
+    old = BillingItem.objects.create(organization=world.org, sender=patient, recipient=world.provider,
+                                     amount_paid=Decimal("10.00"))
+    BillingItem.objects.filter(pk=old.pk).update(created_at=now() - dt.timedelta(days=40))
+    BillingItem.objects.create(organization=world.org, sender=patient, recipient=world.provider,
+                               amount_paid=Decimal("999.00"), state=BillingItem.FAILED)
+    query = "query($g: Boolean, $o: Boolean) { monthlyBillingItemsData(gross: $g, org_level: $o) { month amount } }"
+
+    def months(key, **variables):
+        rows = data_of(gql(query, variables, key=key))["monthlyBillingItemsData"]
+        assert len(rows) == 12 and rows[-1]["month"] == now().strftime("%Y-%m")
+        return [r["amount"] for r in rows]
+
+    assert months(keys["provider"])[-1] == 75
+    assert months(keys["provider"], g=True)[-1] == 100
+    assert months(keys["owner"], o=True)[-1] == 115
+    assert months(keys["patient"])[-1] == 75
+    assert sum(months(keys["patient"])) == 85
+
+
+def test_stripe_countries_read_from_stripe(gql, world, keys, stripe_account, monkeypatch):
+    from apps.billing import gateway
+
+    specs = [{"id": "US", "object": "country_spec", "default_currency": "usd",
+              "supported_bank_account_currencies": {"usd": ["US"]}},
+             {"id": "FR", "object": "country_spec", "default_currency": "eur",
+              "supported_bank_account_currencies": {"eur": ["FR"], "gbp": ["FR"]}}]
+    monkeypatch.setattr(gateway, "list_country_specs", lambda account: specs)
+    monkeypatch.setattr(gateway, "retrieve_country_spec",
+                        lambda account, code: next(s for s in specs if s["id"] == code))
+    query = """{ stripeCountries { country_code currency accepted_currencies name }
+      stripeCountry(country_code: "fr") { country_code accepted_currencies } }"""
+    result = data_of(gql(query, key=keys["provider"]))
+    assert result["stripeCountries"] == [
+        {"country_code": "US", "currency": "usd", "accepted_currencies": ["usd"], "name": None},
+        {"country_code": "FR", "currency": "eur", "accepted_currencies": ["eur", "gbp"], "name": None}]
+    assert result["stripeCountry"] == {"country_code": "FR", "accepted_currencies": ["eur", "gbp"]}
+    bad = gql('{ stripeCountry(country_code: "France") { name } }', key=keys["provider"])
+    assert error_codes(bad) == ["BAD_USER_INPUT"]

@@ -207,8 +207,8 @@ def monthly_billing_items(viewer: Viewer, *, gross: bool | None = None, org_leve
     if not viewer.is_authenticated:
         return []
     today = now()
-    start = (today.replace(day=1, hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=31 * (months - 1))
-             ).replace(day=1)
+    back = today.year * 12 + today.month - 1 - (months - 1)
+    start = today.replace(year=back // 12, month=back % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
     items = BillingItem.objects.filter(state=BillingItem.SUCCEEDED, deleted_at__isnull=True,
                                        organization_id=viewer.organization_id, created_at__gte=start)
     if viewer.is_patient:
