@@ -83,7 +83,21 @@ def readable(world) -> dict[str, str]:
         "customModuleForm": _form(world),
         "formAnswerGroup": _filled_form(world),
         **_forms_records(world),
+        **_billing_records(world),
     }.items()}
+
+
+def _billing_records(world) -> dict[str, int]:
+    from decimal import Decimal
+
+    from apps.billing.models import RequestedPayment, StripeAccount, WriteOff
+
+    invoice = RequestedPayment.objects.create(organization=world.org, sender=world.owner, recipient=world.patients[0],
+                                              invoice_type="other", invoice_id="INV-T-1", price=Decimal("10.00"))
+    write_off = WriteOff.objects.create(requested_payment=invoice, amount=Decimal("1.00"))
+    account = StripeAccount.objects.create(organization=world.org, secret_key_encrypted=encrypt("sk_test_x"),
+                                           publishable_key="pk_test_x")
+    return {"requestedPayment": invoice.pk, "writeOff": write_off.pk, "payoutAccount": account.pk}
 
 
 def _form(world) -> int:

@@ -185,4 +185,7 @@ def invoice_input(data: CreateRequestedPaymentInput | UpdateRequestedPaymentInpu
              "resend_receipt": bool(values.pop("resend_receipt", False))}
     values.pop("id", None)
     values.pop("use_as_template", None)
+    if values.get("requested_payment_template") is not None:
+        values["requested_payment_template"] = PayerInput(id=provided(values["requested_payment_template"]).get(
+            "id", NOT_SENT))
     return InvoiceInput(**values, requested_payer=payer, write_offs=lines, **flags)

@@ -88,7 +88,7 @@ class Query:
         return invoice
 
     @strawberry.field(description="One write-off of an invoice the caller may see.")
-    def writeOff(self, info: Info, id: strawberry.ID) -> WriteOffType | None:  # noqa: N802
+    def writeOff(self, info: Info, id: strawberry.ID | None = None) -> WriteOffType | None:  # noqa: N802
         return selectors.write_off_get(info.context.viewer, id)
 
     @strawberry.field(description="The price an invoice for this package starts from. CMS 1500 invoices are "
@@ -156,7 +156,7 @@ class Query:
         return [PayoutAccountType(**row) for row in stripe_info.payout_accounts(info.context.viewer)]
 
     @strawberry.field(description="The organization's Stripe account by id.")
-    def payoutAccount(self, info: Info, id: strawberry.ID) -> PayoutAccountType | None:  # noqa: N802
+    def payoutAccount(self, info: Info, id: strawberry.ID | None = None) -> PayoutAccountType | None:  # noqa: N802
         return PayoutAccountType(**stripe_info.payout_account(info.context.viewer, id))
 
     @strawberry.field(description="Payouts from the organization's Stripe balance to its bank, read from Stripe "

@@ -30,7 +30,7 @@ from apps.billing.models import (
 )
 from apps.billing.selectors import invoices as selectors
 from apps.billing.services import ledger
-from apps.core.errors import Collector, NotFound, ValidationFailed
+from apps.core.errors import Collector, ErrorCode, NotFound, ValidationFailed
 from apps.core.inputs import UNSET, is_set
 from apps.core.jobs import email
 from apps.core.lookup import get_visible
@@ -149,9 +149,9 @@ def _payer(viewer: Viewer, errors: Collector, data: PayerInput) -> RequestedPaye
     if is_set(data.id) and data.id not in (None, ""):
         scoped = RequestedPayer.objects.filter(organization_id=viewer.organization_id)
         try:
-            return get_visible(scoped, data.id, "Requested payer", field="requested_payer")
+            return get_visible(scoped, data.id, "Requested payer", field="requested_payer.id")
         except NotFound as error:
-            errors.add("requested_payer", error.as_message().message, error.as_message().code)
+            errors.add("requested_payer.id", error.as_message().message, error.as_message().code)
             return None
     name = _text(errors, "requested_payer", data.name if is_set(data.name) else "", 255)
     address_email = _text(errors, "requested_payer", data.email if is_set(data.email) else "", 254)
@@ -219,6 +219,16 @@ def _details(invoice: RequestedPayment) -> str:
     return invoice.invoice_type.capitalize()
 
 
+def _no_insurance_or_templates(errors: Collector, data: InvoiceInput) -> None:
+    """CMS 1500s (insurance billing) and invoice templates do not exist here: any id is not found."""
+    if is_set(data.cms1500_id) and data.cms1500_id not in (None, ""):
+        errors.add("cms1500_id", "CMS 1500 not found (insurance billing is not available here).", ErrorCode.NOT_FOUND)
+    template = data.requested_payment_template
+    if is_set(template) and template is not None and getattr(template, "id", None) not in (None, "", UNSET):
+        errors.add("requested_payment_template.id", "Requested payment template not found (invoice templates are "
+                                                    "not available here).", ErrorCode.NOT_FOUND)
+
+
 def _status_to_manual(errors: Collector, status: Any) -> bool | None:
     """The documented ``status`` input: only "Paid" / "Not Yet Paid" can be set by hand (marking the
     invoice paid outside the platform or taking that back); the others follow its payments."""
@@ -249,9 +259,7 @@ def invoice_create(viewer: Viewer, data: InvoiceInput) -> RequestedPayment:
                                    "this product.")
     elif invoice_type not in INVOICE_TYPES:
         errors.add("invoice_type", f"invoice_type must be one of: {', '.join(INVOICE_TYPES)}.")
-    if is_set(data.cms1500_id) and data.cms1500_id not in (None, ""):
-        errors.add("cms1500_id", "Invoicing a CMS 1500 is not available: insurance billing is not part of "
-                                 "this product.")
+    _no_insurance_or_templates(errors, data)
     recipient = None
     if is_set(data.recipient_id) and data.recipient_id not in (None, ""):
         recipient = patient_get(viewer, data.recipient_id, field="recipient_id")
@@ -325,6 +333,7 @@ def invoice_update(viewer: Viewer, invoice_id: object, data: InvoiceInput) -> Re
     has_payments = BillingItem.objects.filter(requested_payment=invoice, state=BillingItem.SUCCEEDED,
                                               deleted_at__isnull=True).exists()
     errors = Collector()
+    _no_insurance_or_templates(errors, data)
     changes: dict[str, Any] = {}
     if is_set(data.invoice_type) and data.invoice_type not in (None, "", invoice.invoice_type):
         if data.invoice_type not in INVOICE_TYPES:

@@ -12,7 +12,7 @@ from apps.accounts.viewer import Viewer
 from apps.billing.models import RequestedPayment, WriteOff
 from apps.billing.selectors import invoices as selectors
 from apps.billing.services import ledger
-from apps.core.errors import Collector, ValidationFailed
+from apps.core.errors import Collector, ErrorCode, ValidationFailed
 from apps.core.inputs import UNSET, is_set
 from apps.core.lookup import parse_id
 from apps.core.money import Money, MoneyError
@@ -97,9 +97,10 @@ def write_off_update(viewer: Viewer, *, write_off_id: object, requested_payment_
     write_off = selectors.write_off_get(viewer, write_off_id)
     invoice = _locked_invoice(viewer, write_off.requested_payment_id, "id")
     write_off = WriteOff.objects.select_for_update().get(pk=write_off.pk)
-    if is_set(requested_payment_id) and requested_payment_id not in (None, "") \
-            and str(requested_payment_id) != str(invoice.pk):
-        raise ValidationFailed("requested_payment_id", "A write-off can't move to another invoice.")
+    if is_set(requested_payment_id) and requested_payment_id not in (None, ""):
+        named = selectors.invoice_get(viewer, requested_payment_id, field="requested_payment_id")
+        if named.pk != invoice.pk:
+            raise ValidationFailed("requested_payment_id", "A write-off can't move to another invoice.")
     errors = Collector()
     if is_set(amount) and amount is not None:
         value = _amount(errors, amount)
@@ -142,7 +143,7 @@ def apply_lines(viewer: Viewer, invoice: RequestedPayment, lines: list[Any]) -> 
             existing = WriteOff.objects.filter(requested_payment=invoice, deleted_at=None,
                                                pk=parse_id(line.id) or 0).first()
             if existing is None:
-                errors.add(f"{where}.id", "Write off not found.")
+                errors.add(f"{where}.id", "Write off not found.", ErrorCode.NOT_FOUND)
                 continue
             if line.destroy:
                 existing.deleted_at = now()
