@@ -214,7 +214,19 @@ def scene(world, other_world) -> Scene:
                         "availability": windows[1], "chat": chat, "chat_note": chat_note, "blast": blast,
                         "form_question": _form_question(owner), "form": form, "question": question, "filled": filled,
                         "filled_answer": _filled_answer(org, form, question, visible, restricted),
-                        **_forms_records(world, visible)})
+                        **_forms_records(world, visible), **_billing_records(world, visible)})
+
+
+def _billing_records(world, patient) -> dict[str, Any]:
+    from decimal import Decimal
+
+    from apps.billing.models import RequestedPayment, WriteOff
+
+    invoice = RequestedPayment.objects.create(organization=world.org, sender=world.owner, recipient=patient,
+                                              invoice_type="other", invoice_id="INV-H-1", price=Decimal("50.00"),
+                                              services_provided="Visit")
+    return {"invoice": invoice, "write_off": WriteOff.objects.create(requested_payment=invoice,
+                                                                     amount=Decimal("1.00"))}
 
 
 def _form_question(owner):
@@ -475,6 +487,14 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
                                           "form": str(s.extra["request_form"].pk)},
         "deleteRequestedFormCompletion": {"id": str(s.extra["request"].pk)},
         "updateRecurringForm": {"id": str(s.extra["recurring"].pk)},
+        "createRequestedPayment": {"invoice_type": "other", "price": "10", "services_provided": "Visit",
+                                   "recipient_id": str(s.visible_patient.pk),
+                                   "write_offs": [{"amount": 1, "write_off_type": "DISCOUNT"}]},
+        "updateRequestedPayment": {"id": str(s.extra["invoice"].pk),
+                                   "write_offs": [{"amount": 1, "write_off_type": "DISCOUNT"}]},
+        "createWriteOff": {"requested_payment_id": str(s.extra["invoice"].pk), "amount": 1,
+                           "write_off_type": "DISCOUNT"},
+        "updateWriteOff": {"id": str(s.extra["write_off"].pk)},
         "completeCheckout": {"appointment_type_id": kind, "contact_type": "In Person", "provider_id": str(s.owner.pk),
                              "date": "2031-03-11 10:00:00 -0400", "timezone": "America/New_York",
                              "first_name": "New", "last_name": "Booker", "email": "new.booker@example.com"},

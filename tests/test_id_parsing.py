@@ -88,13 +88,21 @@ def readable(world) -> dict[str, str]:
 
 
 def _billing_records(world) -> dict[str, int]:
-    from apps.billing.models import BillingItem, ChargeBack
+    from decimal import Decimal
+
+    from apps.billing.models import BillingItem, ChargeBack, RequestedPayment, StripeAccount, WriteOff
 
     item = BillingItem.objects.create(organization=world.org, sender=world.patients[0], amount_paid="10.00",
                                       is_outside_payment=True, payment_medium="cash")
     dispute = ChargeBack.objects.create(organization=world.org, billing_item=item, stripe_dispute_id="dp_ids",
                                         disputed_amount="10.00")
-    return {"billingItem": item.pk, "chargeBack": dispute.pk}
+    invoice = RequestedPayment.objects.create(organization=world.org, sender=world.owner, recipient=world.patients[0],
+                                              invoice_type="other", invoice_id="INV-T-1", price=Decimal("10.00"))
+    write_off = WriteOff.objects.create(requested_payment=invoice, amount=Decimal("1.00"))
+    account = StripeAccount.objects.create(organization=world.org, secret_key_encrypted=encrypt("sk_test_x"),
+                                           publishable_key="pk_test_x")
+    return {"billingItem": item.pk, "chargeBack": dispute.pk, "requestedPayment": invoice.pk,
+            "writeOff": write_off.pk, "payoutAccount": account.pk}
 
 
 def _form(world) -> int:

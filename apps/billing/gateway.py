@@ -239,3 +239,32 @@ def update_dispute(account: StripeAccount, dispute_id: str, *, evidence: dict[st
     client = client_for(account)
     return _call("charge_back_evidence", client.v1.disputes.update, dispute_id,
                  {"evidence": evidence, "submit": submit}).to_dict()
+
+
+# ---- the organization's own account (read only): company, bank account, payouts, countries ----
+
+
+def retrieve_account(account: StripeAccount) -> dict[str, Any]:
+    """The connected account itself (``GET /v1/account``), with its external (bank) accounts."""
+    client = client_for(account)
+    return _call(None, client.v1.accounts.retrieve_current, {"expand": ["external_accounts"]}).to_dict()
+
+
+def list_payouts(account: StripeAccount, *, limit: int, starting_after: str | None = None) -> dict[str, Any]:
+    """Payouts from the account's Stripe balance to its bank, newest first (``GET /v1/payouts``)."""
+    client = client_for(account)
+    params: dict[str, Any] = {"limit": limit}
+    if starting_after:
+        params["starting_after"] = starting_after
+    return _call("starting_after", client.v1.payouts.list, params).to_dict()
+
+
+def list_country_specs(account: StripeAccount) -> list[dict[str, Any]]:
+    """Every country Stripe accounts can be opened in, with its currencies (``GET /v1/country_specs``)."""
+    client = client_for(account)
+    return [spec.to_dict() for spec in _call(None, client.v1.country_specs.list, {"limit": 100}).auto_paging_iter()]
+
+
+def retrieve_country_spec(account: StripeAccount, country_code: str) -> dict[str, Any]:
+    client = client_for(account)
+    return _call("country_code", client.v1.country_specs.retrieve, country_code).to_dict()

@@ -211,6 +211,7 @@ class RequestedPayer(models.Model):
     name = models.CharField(max_length=255, blank=True)
     email = models.EmailField(blank=True)
     phone_number = models.CharField(max_length=50, blank=True)
+    address = models.TextField(blank=True)
     # External id a payer uses to open its invoices (``requestedPayment(invoice_id:, uuid:)``).
     uuid = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -262,9 +263,17 @@ class RequestedPayment(models.Model):
 
 
 class WriteOff(models.Model):
+    """An amount of an invoice the organization gave up on; counts towards the invoice's status."""
+
+    DISCOUNT, UNCOLLECTABLE, FINANCIAL_HARDSHIP, BILLING_ERROR, OTHER = (
+        "DISCOUNT", "UNCOLLECTABLE", "FINANCIAL_HARDSHIP", "BILLING_ERROR", "OTHER")
+    TYPES = (DISCOUNT, UNCOLLECTABLE, FINANCIAL_HARDSHIP, BILLING_ERROR, OTHER)
+
     requested_payment = models.ForeignKey(RequestedPayment, on_delete=models.CASCADE, related_name="write_offs")
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     amount = models.DecimalField(**MONEY)
+    write_off_type = models.CharField(max_length=30, default=OTHER)
+    # ``other_reason`` of the published type: free text, mostly for OTHER.
     reason = models.CharField(max_length=255, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -100,4 +100,11 @@ class CheckoutInput:
     # The booking form (``apps.forms.services.appointments.CheckoutFormInput``), saved by the
     # forms checkout step; scheduling itself never reads it.
     form_answer_group: object = UNSET
+    # Payment and package paths (apps.billing.services.checkout_payments): buy a package, or pay an
+    # invoice, with a new card (token) or the stored default one; once per idempotency key.
+    offering_id: str | None | Unset = UNSET
+    token: str | None | Unset = UNSET
+    coupon_code: str | None | Unset = UNSET
+    requested_payment_id: str | None | Unset = UNSET
+    stripe_idempotency_key: str | None | Unset = UNSET
     client_address: str = "unknown"

@@ -4,18 +4,13 @@ disputes (``ChargeBack``, ``ChargeDisputeType``), ``TransactionType`` and ``SDKC
 Money is printed with two decimals (``"1234.00"``); datetimes in the documented
 ``2021-10-10 10:00:00 -0400`` form. Related rows that could name someone the viewer may not
 see are prefetched through the viewer's selectors (users through ``shown_users``, payments
-through ``visible_items``, disputes through ``visible_charge_backs``).
-
-Fields whose type another billing area owns (``offering``, ``offering_coupon``,
-``recurring_payment``, ``requested_payment``, ``requested_payer``, ``user_package_selection``)
-are declared only once that area's types module exists (``_has``): a lazy reference to a
-missing module would fail the schema build.
+through ``visible_items``, disputes through ``visible_charge_backs``). Packages and invoices
+are lazy references to their own modules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -38,16 +33,6 @@ if TYPE_CHECKING:
         UserPackageSelectionType,
     )
 
-
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-HAS_PACKAGES = _has("schema.billing.package_types")
-HAS_INVOICES = _has("schema.billing.invoice_types")
 
 LazyOffering = Annotated["OfferingType", strawberry.lazy("schema.billing.package_types")]
 LazyOfferingCoupon = Annotated["OfferingCouponType", strawberry.lazy("schema.billing.package_types")]
@@ -311,34 +296,32 @@ class BillingItemType:
             return None
         return selectors.visible_items(info.context.viewer).filter(pk=root.successful_retried_payment_id).first()
 
-    # ---- fields of types other billing areas own (see the module docstring) ----------------
-    if HAS_PACKAGES:
-        @strawberry_django.field(only=["offering_id"], select_related=["offering"])
-        def offering(self, root: models.BillingItem) -> LazyOffering | None:
-            return root.offering
+    # ---- links to packages and invoices --------------------------------------------------
+    @strawberry_django.field(only=["offering_id"], select_related=["offering"])
+    def offering(self, root: models.BillingItem) -> LazyOffering | None:
+        return root.offering
 
-        @strawberry_django.field(only=["offering_coupon_id"], select_related=["offering_coupon"])
-        def offering_coupon(self, root: models.BillingItem) -> LazyOfferingCoupon | None:
-            return root.offering_coupon
+    @strawberry_django.field(only=["offering_coupon_id"], select_related=["offering_coupon"])
+    def offering_coupon(self, root: models.BillingItem) -> LazyOfferingCoupon | None:
+        return root.offering_coupon
 
-        @strawberry_django.field(only=["recurring_payment_id"], select_related=["recurring_payment"])
-        def recurring_payment(self, root: models.BillingItem) -> LazyRecurringPayment | None:
-            return root.recurring_payment
+    @strawberry_django.field(only=["recurring_payment_id"], select_related=["recurring_payment"])
+    def recurring_payment(self, root: models.BillingItem) -> LazyRecurringPayment | None:
+        return root.recurring_payment
 
-        @strawberry_django.field(only=["user_package_selection_id"], select_related=["user_package_selection"])
-        def user_package_selection(self, root: models.BillingItem) -> LazyUserPackageSelection | None:
-            return root.user_package_selection
+    @strawberry_django.field(only=["user_package_selection_id"], select_related=["user_package_selection"])
+    def user_package_selection(self, root: models.BillingItem) -> LazyUserPackageSelection | None:
+        return root.user_package_selection
 
-    if HAS_INVOICES:
-        @strawberry_django.field(only=["requested_payment_id"], select_related=["requested_payment"])
-        def requested_payment(self, root: models.BillingItem) -> LazyRequestedPayment | None:
-            invoice = root.requested_payment
-            return invoice if invoice is not None and invoice.deleted_at is None else None
+    @strawberry_django.field(only=["requested_payment_id"], select_related=["requested_payment"])
+    def requested_payment(self, root: models.BillingItem) -> LazyRequestedPayment | None:
+        invoice = root.requested_payment
+        return invoice if invoice is not None and invoice.deleted_at is None else None
 
-        @strawberry_django.field(only=["requested_payment_id"], select_related=["requested_payment__requested_payer"])
-        def requested_payer(self, root: models.BillingItem) -> LazyRequestedPayer | None:
-            invoice = root.requested_payment
-            return invoice.requested_payer if invoice is not None and invoice.deleted_at is None else None
+    @strawberry_django.field(only=["requested_payment_id"], select_related=["requested_payment__requested_payer"])
+    def requested_payer(self, root: models.BillingItem) -> LazyRequestedPayer | None:
+        invoice = root.requested_payment
+        return invoice.requested_payer if invoice is not None and invoice.deleted_at is None else None
 
 
 def _expiry(card: models.StripeCustomerDetail) -> dt.date | None:

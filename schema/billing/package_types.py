@@ -16,7 +16,6 @@ import strawberry_django
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from strawberry import auto
-from strawberry_django.optimizer import optimize
 
 from apps.billing import models
 from apps.billing.selectors import packages as selectors
@@ -25,33 +24,25 @@ from apps.billing.services import recurring as plans
 from apps.billing.services.products import tax_of
 from apps.core.timefmt import format_datetime, now
 from schema.accounts.types import UserType, shown_user_field
+from schema.billing.visible_items import visible_items_of, visible_items_prefetch
 from schema.scheduling.types import AppointmentTypeType
 
 if TYPE_CHECKING:
+    from schema.billing.invoice_types import RequestedPaymentType
     from schema.billing.item_types import BillingItemType
 
 BillingItemRef = Annotated["BillingItemType", strawberry.lazy("schema.billing.item_types")]
+RequestedPaymentRef = Annotated["RequestedPaymentType", strawberry.lazy("schema.billing.invoice_types")]
 
 
-def _visible_items_prefetch(relation: str, attr: str):
-    """Optimizer hint: the payments of ``relation`` the caller may see, newest first, on ``attr``."""
+def _invoice_items_prefetch(info: strawberry.Info) -> Prefetch:
+    """A purchase's visible payments made through a (live) invoice, with the invoice joined."""
+    from apps.billing.selectors.items import visible_items
 
-    def build(info: strawberry.Info) -> Prefetch:
-        from apps.billing.selectors.items import visible_items
-
-        queryset = visible_items(info.context.viewer).order_by("-created_at", "-id")
-        return Prefetch(relation, queryset=optimize(queryset, info), to_attr=attr)
-
-    return build
-
-
-def _visible_items_of(root: object, attr: str, info: strawberry.Info, **lookup: object) -> list:
-    items = getattr(root, attr, None)
-    if items is None:  # resolved outside the optimizer (a mutation payload)
-        from apps.billing.selectors.items import visible_items
-
-        items = list(visible_items(info.context.viewer).filter(**lookup).order_by("-created_at", "-id")[:1])
-    return items
+    queryset = (visible_items(info.context.viewer)
+                .filter(requested_payment__isnull=False, requested_payment__deleted_at__isnull=True)
+                .select_related("requested_payment").order_by("created_at", "id"))
+    return Prefetch("billing_items", queryset=queryset, to_attr="_invoice_items")
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -732,9 +723,9 @@ class RecurringPaymentType:
     def updated_at(self, root: models.RecurringPayment) -> str | None:
         return _dt(root.updated_at)
 
-    @strawberry_django.field(prefetch_related=[_visible_items_prefetch("billing_items", "_visible_items")])
+    @strawberry_django.field(prefetch_related=[visible_items_prefetch("billing_items", "_visible_items")])
     def last_billing_item(self, root: models.RecurringPayment, info: strawberry.Info) -> BillingItemRef | None:
-        items = _visible_items_of(root, "_visible_items", info, recurring_payment=root)
+        items = visible_items_of(root, "_visible_items", info, recurring_payment=root)
         return items[0] if items else None
 
 
@@ -789,17 +780,24 @@ class UserPackageSelectionType:
     def created_at(self, root: models.UserPackageSelection) -> str:
         return _dt(root.created_at) or ""
 
-    @strawberry_django.field(prefetch_related=[_visible_items_prefetch("billing_items", "_visible_items")])
+    @strawberry_django.field(prefetch_related=[visible_items_prefetch("billing_items", "_visible_items")])
     def billing_item(self, root: models.UserPackageSelection, info: strawberry.Info) -> BillingItemRef | None:
         """The purchase's first payment."""
-        items = _visible_items_of(root, "_visible_items", info, user_package_selection=root)
+        items = visible_items_of(root, "_visible_items", info, user_package_selection=root)
         return items[-1] if items else None
 
-    # @strawberry_django.field
-    # def requested_payment(self, root: models.UserPackageSelection, info: strawberry.Info
-    #                       ) -> RequestedPaymentRef | None:
-    #     from apps.billing.selectors.invoices import invoices_visible
-    #     return invoices_visible(info.context.viewer).filter(billing_items__user_package_selection=root).first()
+    @strawberry_django.field(prefetch_related=[_invoice_items_prefetch])
+    def requested_payment(self, root: models.UserPackageSelection, info: strawberry.Info
+                          ) -> RequestedPaymentRef | None:
+        """The invoice the purchase was paid through, if any."""
+        items = getattr(root, "_invoice_items", None)
+        if items is None:
+            from apps.billing.selectors.items import visible_items
+
+            items = list(visible_items(info.context.viewer).filter(
+                user_package_selection=root, requested_payment__deleted_at__isnull=True,
+                requested_payment__isnull=False).select_related("requested_payment").order_by("created_at", "id")[:1])
+        return items[0].requested_payment if items else None
 
 
 @strawberry_django.type(models.UserPackageSelection, name="ScheduledUserPackageSelection")

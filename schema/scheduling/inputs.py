@@ -167,6 +167,14 @@ class CompleteCheckoutInput:
     phone_number: str | None = UNSET
     notes: str | None = UNSET
     form_answer_group: CheckoutFormAnswerGroupInput | None = UNSET
+    offering_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Buy this package with the "
+                                                        "booking (charged once the slot is taken).")
+    token: str | None = strawberry.field(default=UNSET, description="A Stripe.js card token to pay with (stored "
+                                         "as the patient's card); else their default card is charged.")
+    coupon_code: str | None = UNSET
+    requested_payment_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Pay this invoice's "
+                                                                  "balance with the booking.")
+    stripe_idempotency_key: strawberry.ID | None = UNSET
 
 
 @strawberry.input(name="calendarFeedInput")

@@ -146,7 +146,10 @@ class Mutation:
         def book() -> dict:
             appointment = checkout.complete_checkout(info.context.viewer, data=checkout_input(
                 input, _client_address(info)))
-            return {"appointment": appointment, "formAnswerGroupSaved": appointment.filled_embed_form_id is not None}
+            # The payment and the package bought with the booking, when billing's checkout step made them.
+            item = getattr(appointment, "checkout_billing_item", None)
+            return {"appointment": appointment, "formAnswerGroupSaved": appointment.filled_embed_form_id is not None,
+                    "billingItem": item, "userPackageSelection": item.user_package_selection if item else None}
 
         return run(CompleteCheckoutPayload, book, failed={"formAnswerGroupSaved": False})
 

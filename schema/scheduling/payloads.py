@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
 from schema.payloads import payload_type
 from schema.scheduling.types import AppointmentObjectType, AppointmentSettingType, AppointmentTypeType, AvailabilityType
 
@@ -18,6 +22,14 @@ DeleteAvailabilityPayload = payload_type("deleteAvailabilityPayload", availabili
 CreateAppointmentPayload = payload_type("createAppointmentPayload", appointment=AppointmentObjectType)
 UpdateAppointmentPayload = payload_type("updateAppointmentPayload", appointment=AppointmentObjectType)
 DeleteAppointmentPayload = payload_type("deleteAppointmentPayload", appointment=AppointmentObjectType)
+if TYPE_CHECKING:
+    from schema.billing.item_types import BillingItemType
+    from schema.billing.package_types import UserPackageSelectionType
+
+# Billing adds the payment to a checkout as a step (scheduling never imports billing's code).
+CheckoutBillingItem = Annotated["BillingItemType", strawberry.lazy("schema.billing.item_types")]
+CheckoutSelection = Annotated["UserPackageSelectionType", strawberry.lazy("schema.billing.package_types")]
 CompleteCheckoutPayload = payload_type("completeCheckoutPayload", appointment=AppointmentObjectType,
-                                       formAnswerGroupSaved=bool)
+                                       formAnswerGroupSaved=bool, billingItem=CheckoutBillingItem,
+                                       userPackageSelection=CheckoutSelection)
 CalendarFeedPayload = payload_type("calendarFeedPayload", url=str, revoked_count=int)

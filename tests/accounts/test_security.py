@@ -366,7 +366,9 @@ def _root_calls() -> list[tuple[str, str]]:
 PUBLIC = {"signUp": [], "signIn": [], "validateSignupToken": [], "appointmentTypes": ["BAD_USER_INPUT"],
           "daysAvailableForRange": ["BAD_USER_INPUT"], "availableSlotsForRange": ["BAD_USER_INPUT"],
           "nextAvailableSlot": ["BAD_USER_INPUT"], "completeCheckout": [], "contactTypes": [],
-          "customModuleForm": ["NOT_FOUND"]}
+          "customModuleForm": ["NOT_FOUND"],
+          # Billing: a third-party payer opens its invoice with invoice_id and its uuid (no account).
+          "requestedPayment": ["NOT_FOUND"]}
 
 
 @pytest.mark.parametrize("name,operation", _root_calls(), ids=[c[0] for c in _root_calls()])
