@@ -90,7 +90,15 @@ def readable(world) -> dict[str, str]:
 def _billing_records(world) -> dict[str, int]:
     from decimal import Decimal
 
-    from apps.billing.models import BillingItem, ChargeBack, RequestedPayment, StripeAccount, WriteOff
+    from apps.billing.models import (
+        BillingItem,
+        ChargeBack,
+        Offering,
+        RecurringPayment,
+        RequestedPayment,
+        StripeAccount,
+        WriteOff,
+    )
 
     item = BillingItem.objects.create(organization=world.org, sender=world.patients[0], amount_paid="10.00",
                                       is_outside_payment=True, payment_medium="cash")
@@ -101,8 +109,15 @@ def _billing_records(world) -> dict[str, int]:
     write_off = WriteOff.objects.create(requested_payment=invoice, amount=Decimal("1.00"))
     account = StripeAccount.objects.create(organization=world.org, secret_key_encrypted=encrypt("sk_test_x"),
                                            publishable_key="pk_test_x")
+    offering = Offering.objects.create(organization=world.org, name="Plan", price=Decimal("10.00"),
+                                       billing_frequency="Monthly")
+    plan = RecurringPayment.objects.create(organization=world.org, sender=world.patients[0], offering=offering,
+                                           billing_frequency="Monthly", original_price=Decimal("10.00"),
+                                           amount_to_pay=Decimal("10.00"),
+                                           start_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     return {"billingItem": item.pk, "chargeBack": dispute.pk, "requestedPayment": invoice.pk,
-            "writeOff": write_off.pk, "payoutAccount": account.pk}
+            "writeOff": write_off.pk, "payoutAccount": account.pk, "offering": offering.pk,
+            "recurringPayment": plan.pk}
 
 
 def _form(world) -> int:
