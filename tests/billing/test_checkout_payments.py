@@ -207,6 +207,9 @@ def test_buying_a_package_at_checkout_grants_its_credits(gql, world, keys, strip
     assert selection["offering"] == {"id": str(offering.pk)} and selection["billing_item"] == {"id": str(item.pk)}
     assert AppointmentTypeCredit.objects.get(user=patient, appointment_type=kind).total_credits == 5
     assert Appointment.objects.filter(pk=int(result["appointment"]["id"])).exists()
+    from apps.events.models import Event
+
+    assert Event.objects.filter(event_type="billing_item.created", resource_id=str(item.pk)).count() == 1
 
 
 @pytest.mark.django_db

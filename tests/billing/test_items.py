@@ -327,7 +327,6 @@ def test_payment_intent_for_3d_secure(gql, world, keys, stripe_account, stripe_c
 
 
 def test_package_purchase_goes_through_purchase_offering(gql, world, keys, stripe_account, stripe_client):
-    pytest.importorskip("apps.billing.services.packages", reason="the packages area provides purchase_offering")
     from apps.billing.models import Offering, UserPackageSelection
 
     patient = world.patients[0]
@@ -337,3 +336,22 @@ def test_package_purchase_goes_through_purchase_offering(gql, world, keys, strip
                      should_charge=True, stripe_idempotency_key="pkg-1")
     assert payload["messages"] == [] and payload["billingItem"]["amount_paid"] == "80.00"
     assert UserPackageSelection.objects.filter(user=patient, offering=offering).count() == 1
+
+
+def test_a_recurring_package_with_todays_due_date_is_billed_once(gql, world, keys, stripe_account, stripe_client):
+    """Seed 002: with payment_due_date of the current day, a recurring package is billed only once."""
+    from apps.billing.models import Offering, RecurringPayment, UserPackageSelection
+    from apps.core.timefmt import now
+
+    patient = world.patients[0]
+    add_card(stripe_account, stripe_client, patient)
+    monthly = Offering.objects.create(organization=world.org, name="Monthly", price=Decimal("30.00"),
+                                      billing_frequency="Monthly")
+    once = create(gql, keys["provider"], sender_id=str(patient.pk), offering_id=str(monthly.pk), should_charge=True,
+                  payment_due_date=now().date().isoformat())
+    assert once["messages"] == [] and once["billingItem"]["amount_paid"] == "30.00"
+    assert UserPackageSelection.objects.filter(user=patient).count() == 1
+    assert not RecurringPayment.objects.exists()
+    recurring = create(gql, keys["provider"], sender_id=str(patient.pk), offering_id=str(monthly.pk),
+                       should_charge=True)
+    assert recurring["messages"] == [] and RecurringPayment.objects.count() == 1

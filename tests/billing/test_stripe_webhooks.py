@@ -42,12 +42,12 @@ def event(event_id: str, event_type: str, obj: dict) -> dict:
     return {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}}
 
 
-def confirmed_intent(gql, key, stripe_client, stripe_base, amount="45.00", idem="pi-key-1") -> dict:
+def confirmed_intent(gql, key, stripe_client, stripe_base, amount="45.00", idem="pi-key-1", **extra) -> dict:
     """createPaymentIntent, then what the patient's browser does: pick a 3-D Secure card, confirm,
     pass the authentication."""
     mutation = """mutation p($input: createPaymentIntentInput) { createPaymentIntent(input: $input) {
       intentClientSecret messages { field } } }"""
-    secret = data_of(gql(mutation, {"input": {"amount_to_pay": amount, "stripe_idempotency_key": idem}},
+    secret = data_of(gql(mutation, {"input": {"amount_to_pay": amount, "stripe_idempotency_key": idem, **extra}},
                          key=key))["createPaymentIntent"]["intentClientSecret"]
     intent_id = secret.split("_secret_")[0]
     method = stripe_client.v1.payment_methods.create({"type": "card", "card": {
@@ -201,3 +201,48 @@ def test_disputes_become_charge_backs(gql, world, keys, other_keys, stripe_accou
     assert late["messages"][0]["field"] == "id"
     assert data_of(gql("query { transactions(payout_id: \"po_1\") { displayed_amount } }",
                        key=keys["owner"]))["transactions"] == []
+
+
+def test_charge_disputes_sql_count_flat(gql, world, keys, count_queries):
+    from decimal import Decimal
+
+    from apps.billing.models import ChargeBack
+
+    for index in range(6):
+        patient = world.patients[index % len(world.patients)]
+        paid = BillingItem.objects.create(organization=world.org, sender=patient, recipient=world.provider,
+                                          amount_paid=Decimal("10.00"), is_outside_payment=True)
+        ChargeBack.objects.create(organization=world.org, billing_item=paid, stripe_dispute_id=f"dp_flat_{index}",
+                                  disputed_amount=Decimal("10.00"), status="needs_response")
+    query = """query ($n: Int) { chargeDisputes(page_size: $n) { id client { id full_name } provider { id }
+      billing_item_id } }"""
+    data_of(gql(query, {"n": 1}, key=keys["owner"]))
+    few_rows, few = count_queries(lambda: data_of(gql(query, {"n": 2}, key=keys["owner"])))
+    many_rows, many = count_queries(lambda: data_of(gql(query, {"n": 6}, key=keys["owner"])))
+    assert len(few_rows["chargeDisputes"]) == 2 and len(many_rows["chargeDisputes"]) == 6
+    assert all(row["client"] and row["provider"] for row in many_rows["chargeDisputes"])
+    assert few == many
+
+
+def test_a_package_paid_after_3d_secure_is_bought_when_the_payment_arrives(gql, world, keys, stripe_account,
+                                                                           stripe_client, stripe_base):
+    from apps.billing.models import RecurringPayment, UserPackageSelection
+    from apps.scheduling.models import AppointmentTypeCredit
+    from tests.billing.packages_helpers import appointment_type, package
+
+    kind = appointment_type(world.org)
+    offering = package(world.org, "Monthly care", "45", billing_frequency="Monthly", includes=[(kind, 2, True)],
+                       user=world.provider)
+    intent = confirmed_intent(gql, keys["patient"], stripe_client, stripe_base, idem="pi-pkg",
+                              offering_id=str(offering.pk))
+    succeeded = event("evt_pi_pkg", "payment_intent.succeeded", intent)
+    assert post(world.org.pk, succeeded).status_code == 200
+    item = BillingItem.objects.get()
+    selection = UserPackageSelection.objects.get()
+    assert (item.offering_id, item.user_package_selection_id) == (offering.pk, selection.pk)
+    assert AppointmentTypeCredit.objects.get(user=world.patients[0], appointment_type=kind).total_credits == 2
+    plan = RecurringPayment.objects.get()
+    assert item.recurring_payment_id == plan.pk and plan.payments_made == 1
+    # Stripe retries the event: still one purchase.
+    assert post(world.org.pk, succeeded).status_code == 200
+    assert UserPackageSelection.objects.count() == 1

@@ -95,9 +95,13 @@ def checkout_payment(viewer: Viewer, appointment: Appointment, data: CheckoutInp
     card = _store_card(client, token) if token not in (None, "") else None
     from apps.billing.services import packages
 
-    appointment.checkout_billing_item = packages.purchase_offering(
-        payer, patient=client, offering=offering, coupon=coupon, card=card, idempotency_key=key,
-        appointment=appointment)
+    item = packages.purchase_offering(payer, patient=client, offering=offering, coupon=coupon, card=card,
+                                      idempotency_key=key, appointment=appointment)
+    appointment.checkout_billing_item = item
+    if item is not None and item.appointment_id == appointment.pk:  # not a replay of an earlier key
+        from apps.events.bus import emit
+
+        emit("billing_item.created", item, organization_id=item.organization_id, actor_id=client.pk)
 
 
 register_checkout_step(checkout_payment)

@@ -282,7 +282,8 @@ def item_create(viewer: Viewer, data: ItemCreate) -> BillingItem | None:
     amount = _amount(data.amount_paid, invoice, offering)
 
     if data.should_charge and offering is not None:
-        item = _purchase(viewer, sender, offering, coupon, card, key, amount, invoice)
+        # Seed 002: a payment_due_date of today bills a recurring package once (no recurring payment).
+        item = _purchase(viewer, sender, offering, coupon, card, key, amount, invoice, once=due is not None)
     elif data.should_charge:
         original = amount
         if coupon is not None:
@@ -356,11 +357,11 @@ def _description(invoice: RequestedPayment | None, offering: Offering | None) ->
 
 def _purchase(viewer: Viewer, sender: User, offering: Offering, coupon: OfferingCoupon | None,
               card: StripeCustomerDetail | None, key: str, amount: Money,
-              invoice: RequestedPayment | None) -> BillingItem | None:
+              invoice: RequestedPayment | None, *, once: bool = False) -> BillingItem | None:
     from apps.billing.services import packages  # the packages area's purchase (selection, credits, renewals)
 
     return packages.purchase_offering(viewer, patient=sender, offering=offering, coupon=coupon, card=card,
-                                      idempotency_key=key, amount=amount, requested_payment=invoice)
+                                      idempotency_key=key, amount=amount, requested_payment=invoice, once=once)
 
 
 # --- update -----------------------------------------------------------------------------------

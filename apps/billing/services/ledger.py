@@ -33,6 +33,8 @@ def amount_written_off(requested_payment: RequestedPayment) -> Decimal:
 
 
 def balance_due(requested_payment: RequestedPayment) -> Decimal:
+    if requested_payment.is_manually_paid:  # paid outside the platform: nothing is owed here
+        return ZERO
     due = requested_payment.price - amount_received(requested_payment) - amount_written_off(requested_payment)
     return max(due, ZERO)
 

@@ -368,8 +368,10 @@ def _check_buyer(viewer: Viewer, patient: User) -> None:
 
 def purchase_offering(viewer: Viewer, *, patient: User, offering: Offering, coupon: OfferingCoupon | None = None,
                       card: StripeCustomerDetail | None = None, idempotency_key: str = "",
-                      amount: Money | None = None, requested_payment=None, appointment=None) -> BillingItem | None:
+                      amount: Money | None = None, requested_payment=None, appointment=None,
+                      once: bool = False) -> BillingItem | None:
     """Buys ``offering`` for ``patient``; returns the initial payment (``None`` when nothing is charged).
+    ``once``: bill a recurring package this one time only (no recurring payment is started).
 
     ``amount``, when given, is the initial payment to charge as it is (the caller already applied
     any discount, e.g. an invoice's price); otherwise it is the package's initial payment with
@@ -418,18 +420,43 @@ def purchase_offering(viewer: Viewer, *, patient: User, offering: Offering, coup
             item = take_payment(PaymentRequest(
                 sender=patient, amount=first, recipient=recipient, created_by=viewer.user, card=card,
                 idempotency_key=key, description=f"Package: {offering.name}", original_price=listed, links=links))
-        grant_credits(patient, offering)
-        if offering.user_group_id and (offering.override_group_on_purchase or patient.user_group_id is None):
-            patient.user_group_id = offering.user_group_id
-            patient.save(update_fields=["user_group"])
-        if offering.is_recurring:
-            plan = _start_recurring(patient, offering, coupon, card, recipient, charged=item is not None)
-            selection.recurring_payment = plan
-            selection.save(update_fields=["recurring_payment"])
-            if item is not None:
-                item.recurring_payment = plan
-                item.save(update_fields=["recurring_payment"])
+        _fulfil(patient, offering, coupon, card, recipient, selection, item, recurring=not once)
         return item
+
+
+def _fulfil(patient: User, offering: Offering, coupon: OfferingCoupon | None, card: StripeCustomerDetail | None,
+            recipient: User | None, selection: UserPackageSelection, item: BillingItem | None, *,
+            recurring: bool = True) -> None:
+    """What a paid (or free) purchase gives: the credits, the package's group, the recurring payment."""
+    grant_credits(patient, offering)
+    if offering.user_group_id and (offering.override_group_on_purchase or patient.user_group_id is None):
+        patient.user_group_id = offering.user_group_id
+        patient.save(update_fields=["user_group"])
+    if offering.is_recurring and recurring:
+        plan = _start_recurring(patient, offering, coupon, card, recipient, charged=item is not None)
+        selection.recurring_payment = plan
+        selection.save(update_fields=["recurring_payment"])
+        if item is not None:
+            item.recurring_payment = plan
+            item.save(update_fields=["recurring_payment"])
+
+
+@transaction.atomic
+def fulfil_paid_purchase(item: BillingItem) -> UserPackageSelection | None:
+    """A package paid outside ``purchase_offering`` (a 3-D Secure PaymentIntent confirmed in the
+    patient's browser, recorded when Stripe's ``payment_intent.succeeded`` arrives): the purchase,
+    its credits, group and recurring payment, once per payment."""
+    offering = item.offering
+    if offering is None or item.user_package_selection_id is not None:
+        return None
+    patient = item.sender
+    selection = UserPackageSelection.objects.create(
+        organization_id=item.organization_id, user=patient, offering=offering, offering_coupon=item.offering_coupon,
+        initial_price_with_offering_coupon=item.amount_paid)
+    item.user_package_selection = selection
+    item.save(update_fields=["user_package_selection"])
+    _fulfil(patient, offering, item.offering_coupon, item.stripe_customer_detail, item.recipient, selection, item)
+    return selection
 
 
 def renewal_amount(plan: RecurringPayment, coupon: OfferingCoupon | None, charge_number: int) -> Money:

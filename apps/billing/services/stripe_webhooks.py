@@ -139,6 +139,11 @@ def payment_succeeded(account: StripeAccount, intent: dict[str, Any]) -> None:
         offering=_org_row(Offering, account, metadata.get("offering_id")),
         offering_coupon=_org_row(OfferingCoupon, account, metadata.get("offering_coupon_id")),
     )
+    if item.offering_id is not None:
+        # A package paid after 3-D Secure: the purchase itself happens now that the money is in.
+        from apps.billing.services.packages import fulfil_paid_purchase
+
+        fulfil_paid_purchase(item)
     emit("billing_item.created", item, organization_id=item.organization_id, actor_id=patient.pk)
 
 
