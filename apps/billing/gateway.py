@@ -14,6 +14,7 @@ answer). Neither ever carries a key or a card detail.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +114,9 @@ def _call(field: str | None, fn, *args: Any, **kwargs: Any) -> Any:
 
 
 def _opts(idempotency_key: str | None) -> dict[str, str]:
-    return {"idempotency_key": idempotency_key} if idempotency_key else {}
+    """Request options of a creating call: the caller's key, else a fresh one, so the library's own
+    network retries of this call are deduplicated by Stripe too."""
+    return {"idempotency_key": idempotency_key or f"careplatform-{uuid.uuid4()}"}
 
 
 def create_customer(account: StripeAccount, *, email: str, name: str, user_id: int) -> str:
@@ -138,7 +141,9 @@ def _card(obj: Any) -> Card:
 def attach_token(account: StripeAccount, customer_id: str, token: str) -> Card:
     """Stores a card tokenized by Stripe.js (``tok_...``) on the customer."""
     client = client_for(account)
-    return _card(_call("token", client.v1.customers.payment_sources.create, customer_id, {"source": token}))
+    # A token is single-use, so it names the request: a retried save finds the card saved the first time.
+    return _card(_call("token", client.v1.customers.payment_sources.create, customer_id, {"source": token},
+                       _opts(f"source-{account.organization_id}-{token[:200]}")))
 
 
 def attach_payment_method(account: StripeAccount, customer_id: str, payment_method_id: str) -> Card:
