@@ -225,8 +225,11 @@ def _billing_records(world, patient) -> dict[str, Any]:
     invoice = RequestedPayment.objects.create(organization=world.org, sender=world.owner, recipient=patient,
                                               invoice_type="other", invoice_id="INV-H-1", price=Decimal("50.00"),
                                               services_provided="Visit")
+    from apps.billing.models import Offering
+
     return {"invoice": invoice, "write_off": WriteOff.objects.create(requested_payment=invoice,
-                                                                     amount=Decimal("1.00"))}
+                                                                     amount=Decimal("1.00")),
+            "offering": Offering.objects.create(organization=world.org, name="Starter", price=Decimal("40.00"))}
 
 
 def _form_question(owner):
@@ -492,6 +495,8 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
                                    "write_offs": [{"amount": 1, "write_off_type": "DISCOUNT"}]},
         "updateRequestedPayment": {"id": str(s.extra["invoice"].pk),
                                    "write_offs": [{"amount": 1, "write_off_type": "DISCOUNT"}]},
+        "createOffering": {"name": "Starter", "price": "40"},
+        "updateOffering": {"id": str(s.extra["offering"].pk)},
         "createWriteOff": {"requested_payment_id": str(s.extra["invoice"].pk), "amount": 1,
                            "write_off_type": "DISCOUNT"},
         "updateWriteOff": {"id": str(s.extra["write_off"].pk)},
@@ -517,7 +522,12 @@ OPAQUE = {("updateClient", "requested_form_completion_id"),
           # A question has one condition: its id is not needed to find it.
           ("updateCustomModule", "custom_module_condition.id"),
           # A recurring form has exactly one recipient: these published arguments are accepted, ignored.
-          ("deleteRecurringForm", "connectable_id"), ("updateRecurringForm", "recipient_ids")}
+          ("deleteRecurringForm", "connectable_id"), ("updateRecurringForm", "recipient_ids"),
+          # Packages: ids of features this platform does not have (programs, labs, meal plans, package
+          # images, embedded forms) are refused with a "not available" message whatever their value.
+          *{(name, field) for name in ("createOffering", "updateOffering")
+            for field in ("course_id", "course_ids", "lab_option_ids", "living_plate_meal_plan_id",
+                          "selected_image_id", "embed_question_form_id")}}
 
 
 def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
@@ -532,7 +542,8 @@ def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
 
 def _snapshot() -> dict[str, list]:
     rows = {}
-    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core", "chat", "forms"):
+    for label in ("accounts", "scheduling", "events", "webhooks", "announcements", "jobs", "core", "chat", "forms",
+                  "uploads", "billing"):
         try:
             config = django_apps.get_app_config(label)
         except LookupError:
