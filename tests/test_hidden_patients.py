@@ -225,9 +225,10 @@ def _billing_records(world, patient) -> dict[str, Any]:
     invoice = RequestedPayment.objects.create(organization=world.org, sender=world.owner, recipient=patient,
                                               invoice_type="other", invoice_id="INV-H-1", price=Decimal("50.00"),
                                               services_provided="Visit")
-    from apps.billing.models import Offering
+    from apps.billing.models import Offering, Product
 
-    return {"invoice": invoice, "write_off": WriteOff.objects.create(requested_payment=invoice,
+    return {"product": Product.objects.create(organization=world.org, name="Scale", price=Decimal("20.00")),
+            "invoice": invoice, "write_off": WriteOff.objects.create(requested_payment=invoice,
                                                                      amount=Decimal("1.00")),
             "offering": Offering.objects.create(organization=world.org, name="Starter", price=Decimal("40.00"))}
 
@@ -495,8 +496,16 @@ def _bases(s: Scene) -> dict[str, dict[str, Any]]:
                                    "write_offs": [{"amount": 1, "write_off_type": "DISCOUNT"}]},
         "updateRequestedPayment": {"id": str(s.extra["invoice"].pk),
                                    "write_offs": [{"amount": 1, "write_off_type": "DISCOUNT"}]},
-        "createOffering": {"name": "Starter", "price": "40"},
-        "updateOffering": {"id": str(s.extra["offering"].pk)},
+        "createOffering": {"name": "Starter", "price": "40",
+                           "offering_includes": [{"appointment_type_id": kind, "quantity": "1"}],
+                           "offering_products": [{"product": {"id": str(s.extra["product"].pk)}}]},
+        "updateOffering": {"id": str(s.extra["offering"].pk),
+                           "offering_includes": [{"appointment_type_id": kind, "quantity": "1"}],
+                           "offering_products": [{"product": {"id": str(s.extra["product"].pk)}}]},
+        "createOfferingCoupon": {"code": "SAVE10", "amount_off": "10"},
+        "updateUserAppointmentPricing": {"user_id": str(s.visible_patient.pk),
+                                         "advance_appointment_prices": [{"appointment_type_id": kind,
+                                                                         "price": "10"}]},
         "createWriteOff": {"requested_payment_id": str(s.extra["invoice"].pk), "amount": 1,
                            "write_off_type": "DISCOUNT"},
         "updateWriteOff": {"id": str(s.extra["write_off"].pk)},
@@ -527,7 +536,11 @@ OPAQUE = {("updateClient", "requested_form_completion_id"),
           # images, embedded forms) are refused with a "not available" message whatever their value.
           *{(name, field) for name in ("createOffering", "updateOffering")
             for field in ("course_id", "course_ids", "lab_option_ids", "living_plate_meal_plan_id",
-                          "selected_image_id", "embed_question_form_id")}}
+                          "selected_image_id", "embed_question_form_id")},
+          # A package's product link has no id of its own (the product's id names it), and an
+          # include's id means nothing on a package being created.
+          ("createOffering", "offering_products.id"), ("updateOffering", "offering_products.id"),
+          ("createOffering", "offering_includes.id")}
 
 
 def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
@@ -610,7 +623,10 @@ def test_every_mutation_id_treats_hidden_like_missing(gql, scene, viewer):
             codes = {(m["field"], m["code"]) for m in messages.get("messages") or []}
             # Nested objects are not always lists; forms name list items ``form_answers.0.custom_module_id``.
             named = {_field_name(path), ".".join(path), path[-1],
-                     ".".join(f"{step}.0" if i < len(path) - 1 else step for i, step in enumerate(path))}
+                     ".".join(f"{step}.0" if i < len(path) - 1 else step for i, step in enumerate(path)),
+                     # Billing names only list steps with an index: ``offering_products[0].product.id``,
+                     # and the item of a list of ids: ``offering_ids[0]``.
+                     ".".join([f"{path[0]}[0]", *path[1:]]), f"{path[-1]}[0]"}
             if not any((name_, "NOT_FOUND") in codes for name_ in named):
                 failures.append(f"{name}.{'.'.join(path)}: a missing id answers {missing}")
         for label, pk in hidden_values.items():

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from apps.accounts.viewer import Viewer
 from apps.billing.models import Offering, OfferingCoupon
 from apps.billing.selectors import packages as selectors
-from apps.core.errors import Collector, ValidationFailed
+from apps.core.errors import Collector, ErrorCode, ValidationFailed
 from apps.core.inputs import UNSET, Unset
 from apps.core.lookup import parse_id
 from apps.core.money import Money, MoneyError
@@ -133,7 +133,7 @@ def create_coupon(viewer: Viewer, data: CouponInput) -> OfferingCoupon:
         pk = parse_id(raw_id)
         found = selectors.offerings_visible(viewer).filter(pk=pk).first() if pk else None
         if found is None:
-            errors.add(f"offering_ids[{index}]", "Package not found.")
+            errors.add(f"offering_ids[{index}]", "Package not found.", ErrorCode.NOT_FOUND)
         else:
             offerings.append(found)
     errors.raise_if_any()

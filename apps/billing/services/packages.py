@@ -255,7 +255,7 @@ def _save_products(viewer: Viewer, offering: Offering, items: tuple[OfferingProd
     for index, item in enumerate(items):
         product = products.filter(pk=parse_id(item.product_id or item.id) or 0).first()
         if product is None:
-            errors.add(f"offering_products[{index}].product", "Product not found.", ErrorCode.NOT_FOUND)
+            errors.add(f"offering_products[{index}].product.id", "Product not found.", ErrorCode.NOT_FOUND)
             continue
         (remove if item.destroy else add).append(product)
     errors.raise_if_any()
@@ -503,10 +503,15 @@ def update_user_appointment_pricing(viewer: Viewer, *, user_id: object, prices: 
     errors = Collector()
     types = AppointmentType.objects.filter(organization_id=viewer.organization_id, deleted_at__isnull=True)
     plan = []
+    existing = set(AdvanceAppointmentPrice.objects.filter(user=patient).values_list("pk", flat=True))
     for index, item in enumerate(prices):
         name = f"advance_appointment_prices[{index}]"
         if item.user_id not in (None, "") and parse_id(item.user_id) != patient.pk:
-            errors.add(f"{name}.user_id", "Every price must be for the client of user_id.")
+            errors.add(f"{name}.user_id", "Client not found: every price must be for the client of user_id.",
+                       ErrorCode.NOT_FOUND)
+            continue
+        if item.id not in (None, "") and parse_id(item.id) not in existing:
+            errors.add(f"{name}.id", "Price not found.", ErrorCode.NOT_FOUND)
             continue
         appointment_type = types.filter(pk=parse_id(item.appointment_type_id) or 0).first()
         if appointment_type is None:
